@@ -1,0 +1,297 @@
+"""The one door into C.
+
+Only this module imports the compiled ``_native`` module. It checks the ABI
+stamp at import, reads constants from C, turns Python buffers into C pointers
+and turns C status codes into exceptions. Nothing else in the package calls
+``lib`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .exceptions import InvalidInputError, VerifiableError, VerificationError
+
+try:
+    from ._native import ffi, lib
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ImportError(
+        "the compiled kernel verifiable._native is missing; reinstall the package "
+        "(`pip install .` or `make install`) with a C compiler available"
+    ) from exc
+
+#: The ABI version this Python code was written against (VF_ABI_VERSION in csrc/vf.h).
+EXPECTED_ABI = 1
+
+if lib.vf_abi_version() != EXPECTED_ABI:  # pragma: no cover - only with a stale build
+    raise ImportError(
+        f"verifiable._native was built for ABI {lib.vf_abi_version()} but the Python code "
+        f"expects ABI {EXPECTED_ABI}: the compiled kernel is stale, reinstall the package"
+    )
+
+HASH_SIZE: int = lib.VF_HASH_SIZE
+MAX_DEPTH: int = lib.VF_MAX_DEPTH
+MODES: dict[str, int] = {
+    "rfc6962": lib.VF_MODE_RFC6962,
+    "merkletools": lib.VF_MODE_MERKLETOOLS,
+}
+SHA_BACKENDS: dict[str, int] = {"portable": lib.VF_SHA_PORTABLE, "shani": lib.VF_SHA_SHANI}
+
+_VERIFY_FAILURES = frozenset(
+    {lib.VF_E_MISMATCH, lib.VF_E_PROOF_SHAPE, lib.VF_E_ORDER, lib.VF_E_RANGE}
+)
+_INPUT_ERRORS = frozenset(
+    {
+        lib.VF_E_NULL,
+        lib.VF_E_LENGTH,
+        lib.VF_E_RANGE,
+        lib.VF_E_ARG,
+        lib.VF_E_ORDER,
+        lib.VF_E_OVERFLOW,
+        lib.VF_E_NONFINITE,
+        lib.VF_E_BACKEND,
+    }
+)
+
+
+def strerror(rc: int) -> str:
+    """The kernel's own text for a status code."""
+    return str(ffi.string(lib.vf_strerror(rc)).decode())
+
+
+def check(rc: int, what: str, *, verifying: bool = False) -> None:
+    """Turn a kernel status into the matching exception (or nothing for success).
+
+    With ``verifying=True`` the statuses that mean "the proof is wrong" raise
+    :class:`VerificationError`; otherwise they mean a bad argument got through.
+    """
+    if rc == lib.VF_OK:
+        return
+    message = f"{what}: {strerror(rc)}"
+    if verifying and rc in _VERIFY_FAILURES:
+        raise VerificationError(message)
+    if rc == lib.VF_E_MISMATCH:
+        raise VerificationError(message)
+    if rc in _INPUT_ERRORS:
+        raise InvalidInputError(message)
+    raise VerifiableError(message)
+
+
+def default_threads() -> int:
+    """How many threads the kernel may use when the caller does not say."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def threads_arg(threads: int | None) -> int:
+    if threads is None:
+        return default_threads()
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise InvalidInputError(f"threads must be a positive int or None, not {type(threads).__name__}")
+    if threads < 1:
+        raise InvalidInputError(f"threads must be >= 1, got {threads}")
+    return threads
+
+
+def mode_id(mode: str) -> int:
+    try:
+        return MODES[mode]
+    except (KeyError, TypeError):
+        raise InvalidInputError(
+            f"unknown Merkle mode {mode!r}; expected one of {sorted(MODES)}"
+        ) from None
+
+
+def cbuf(data: Any) -> Any:
+    """A read-only ``uint8_t[]`` view of a C-contiguous buffer, without copying."""
+    return ffi.from_buffer("uint8_t[]", data)
+
+
+def wbuf(array: NDArray[Any]) -> Any:
+    """A writable ``uint8_t[]`` view of a numpy array the caller allocated."""
+    return ffi.from_buffer("uint8_t[]", array, require_writable=True)
+
+
+def u64_array(values: NDArray[np.uint64]) -> Any:
+    return ffi.from_buffer("uint64_t[]", values)
+
+
+# ---- SHA-256 ----
+
+def sha_backend() -> str:
+    current = lib.vf_sha256_backend()
+    return next(name for name, code in SHA_BACKENDS.items() if code == current)
+
+
+def available_sha_backends() -> tuple[str, ...]:
+    return tuple(n for n, c in SHA_BACKENDS.items() if lib.vf_sha256_backend_available(c))
+
+
+def set_sha_backend(name: str) -> None:
+    if name not in SHA_BACKENDS:
+        raise InvalidInputError(f"unknown SHA-256 backend {name!r}; expected one of {sorted(SHA_BACKENDS)}")
+    check(lib.vf_sha256_set_backend(SHA_BACKENDS[name]), f"SHA-256 backend {name!r}")
+
+
+def sha256(data: Any) -> bytes:
+    out = ffi.new("uint8_t[32]")
+    view = cbuf(data)
+    check(lib.vf_sha256(view, len(view), out, 32), "sha256")
+    return bytes(ffi.buffer(out))
+
+
+def sha256_chunks(data: Any, chunk_size: int, threads: int) -> NDArray[np.uint8]:
+    view = cbuf(data)
+    n = len(view) // chunk_size + (1 if len(view) % chunk_size or len(view) == 0 else 0)
+    out = np.empty((n, HASH_SIZE), dtype=np.uint8)
+    check(lib.vf_sha256_chunks(view, len(view), chunk_size, wbuf(out), out.nbytes, threads), "digest_chunks")
+    return out
+
+
+# ---- Merkle ----
+
+def _hash_out(count: int, out: NDArray[np.uint8] | None) -> NDArray[np.uint8]:
+    if out is None:
+        return np.empty((count, HASH_SIZE), dtype=np.uint8)
+    if out.shape != (count, HASH_SIZE) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+        raise InvalidInputError(f"out must be a C-contiguous ({count}, {HASH_SIZE}) uint8 array")
+    return out
+
+
+def hash_leaves_rows(
+    mode: int, rows: NDArray[np.uint8], threads: int, out: NDArray[np.uint8] | None = None
+) -> NDArray[np.uint8]:
+    count, row = rows.shape
+    out = _hash_out(count, out)
+    check(
+        lib.vf_hash_leaves_rows(mode, cbuf(rows), rows.nbytes, row, count, wbuf(out), out.nbytes, threads),
+        "hashing leaves",
+    )
+    return out
+
+
+def hash_leaves_offsets(
+    mode: int, data: bytes, offsets: NDArray[np.uint64], threads: int, out: NDArray[np.uint8] | None = None
+) -> NDArray[np.uint8]:
+    out = _hash_out(len(offsets) - 1, out)
+    check(
+        lib.vf_hash_leaves_offsets(
+            mode, cbuf(data), len(data), u64_array(offsets), len(offsets), wbuf(out), out.nbytes, threads
+        ),
+        "hashing leaves",
+    )
+    return out
+
+
+def merkle_new_store(n: int) -> NDArray[np.uint8]:
+    """An uninitialised level store for an n-leaf tree; its first n rows take the leaf hashes."""
+    total = ffi.new("uint64_t *")
+    check(lib.vf_merkle_store_size(n, total), "tree size")
+    return np.empty((total[0], HASH_SIZE), dtype=np.uint8)
+
+
+def merkle_build(mode: int, store: NDArray[np.uint8], n: int, threads: int) -> None:
+    """Fill every level of ``store`` above its first n rows (the leaf hashes)."""
+    check(lib.vf_merkle_build(mode, wbuf(store), store.nbytes, n, threads), "building the tree")
+
+
+def merkle_root_at(mode: int, store: NDArray[np.uint8], n: int, size: int) -> bytes:
+    out = ffi.new("uint8_t[32]")
+    check(lib.vf_merkle_root_at(mode, cbuf(store), store.nbytes, n, size, out, 32), "root_at")
+    return bytes(ffi.buffer(out))
+
+
+def _hash_list(out: Any, count: int) -> tuple[bytes, ...]:
+    raw = bytes(ffi.buffer(out, count * HASH_SIZE))
+    return tuple(raw[i : i + HASH_SIZE] for i in range(0, len(raw), HASH_SIZE))
+
+
+def merkle_inclusion_proof(store: NDArray[np.uint8], n: int, index: int) -> tuple[bytes, ...]:
+    out = ffi.new(f"uint8_t[{MAX_DEPTH * HASH_SIZE}]")
+    count = ffi.new("size_t *")
+    check(
+        lib.vf_merkle_inclusion_proof(cbuf(store), store.nbytes, n, index, out, len(out), count),
+        "inclusion proof",
+    )
+    return _hash_list(out, count[0])
+
+
+def merkle_consistency_proof(
+    mode: int, store: NDArray[np.uint8], n: int, old_size: int, new_size: int
+) -> tuple[bytes, ...]:
+    out = ffi.new(f"uint8_t[{(MAX_DEPTH + 1) * HASH_SIZE}]")
+    count = ffi.new("size_t *")
+    check(
+        lib.vf_merkle_consistency_proof(
+            mode, cbuf(store), store.nbytes, n, old_size, new_size, out, len(out), count
+        ),
+        "consistency proof",
+    )
+    return _hash_list(out, count[0])
+
+
+def merkle_multiproof(store: NDArray[np.uint8], n: int, indices: NDArray[np.uint64]) -> tuple[bytes, ...]:
+    # a multiproof never needs more than k * depth siblings
+    cap = max(1, len(indices) * MAX_DEPTH) * HASH_SIZE
+    out = ffi.new(f"uint8_t[{cap}]")
+    count = ffi.new("size_t *")
+    check(
+        lib.vf_merkle_multiproof(
+            cbuf(store), store.nbytes, n, u64_array(indices), len(indices), out, cap, count
+        ),
+        "multiproof",
+    )
+    return _hash_list(out, count[0])
+
+
+def verify_inclusion(mode: int, index: int, size: int, leaf: bytes, siblings: bytes, root: bytes) -> None:
+    rc = lib.vf_verify_inclusion(mode, index, size, leaf, siblings, len(siblings) // HASH_SIZE, root)
+    check(rc, "inclusion proof", verifying=True)
+
+
+def verify_consistency(
+    mode: int, old_size: int, new_size: int, old_root: bytes, new_root: bytes, siblings: bytes
+) -> None:
+    rc = lib.vf_verify_consistency(
+        mode, old_size, new_size, old_root, new_root, siblings, len(siblings) // HASH_SIZE
+    )
+    check(rc, "consistency proof", verifying=True)
+
+
+def verify_multiproof(
+    mode: int, size: int, indices: NDArray[np.uint64], leaves: bytes, siblings: bytes, root: bytes
+) -> None:
+    rc = lib.vf_verify_multiproof(
+        mode, size, u64_array(indices), len(indices), leaves, siblings, len(siblings) // HASH_SIZE, root
+    )
+    check(rc, "multiproof", verifying=True)
+
+
+def builder_new(mode: int) -> Any:
+    state = ffi.new("vf_builder *")
+    check(lib.vf_builder_init(state, mode), "MerkleBuilder")
+    return state
+
+
+def builder_push(state: Any, leaf_hashes: NDArray[np.uint8]) -> None:
+    check(lib.vf_builder_push(state, cbuf(leaf_hashes), leaf_hashes.shape[0]), "MerkleBuilder")
+
+
+def builder_root(state: Any) -> bytes:
+    out = ffi.new("uint8_t[32]")
+    check(lib.vf_builder_root(state, out, 32), "MerkleBuilder")
+    return bytes(ffi.buffer(out))
+
+
+def builder_size(state: Any) -> int:
+    return int(state.count)
+
+
+if os.environ.get("VERIFIABLE_SHA", "").lower() == "portable":
+    set_sha_backend("portable")

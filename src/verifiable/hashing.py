@@ -1,0 +1,52 @@
+"""SHA-256 from the C kernel: one message, or many fixed-size chunks at once.
+
+The kernel picks its SHA-256 implementation once from the CPU (SHA-NI on
+x86-64 when present, portable C otherwise); ``VERIFIABLE_SHA=portable`` in the
+environment forces the portable one, and :func:`set_sha_backend` switches at
+run time (the test suite runs every SHA and Merkle test under each backend).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import _bindings
+from ._buffers import as_int, byte_view
+
+__all__ = ["available_sha_backends", "digest_chunks", "set_sha_backend", "sha256", "sha_backend"]
+
+
+def sha256(data: Any) -> bytes:
+    """SHA-256 digest of a bytes-like object (32 bytes)."""
+    return _bindings.sha256(byte_view(data, "data"))
+
+
+def digest_chunks(data: Any, chunk_size: int, *, threads: int | None = None) -> NDArray[np.uint8]:
+    """SHA-256 of each consecutive ``chunk_size``-byte slice of ``data``.
+
+    The last slice may be shorter. Returns an ``(n, 32)`` uint8 array; an empty
+    input gives one digest, of the empty string. ``data`` is any C-contiguous
+    buffer (bytes, bytearray, memoryview, numpy array of any dtype), read
+    without copying. ``threads=None`` uses every core the process may run on.
+    """
+    view = byte_view(data, "data")
+    size = as_int(chunk_size, "chunk_size", minimum=1)
+    return _bindings.sha256_chunks(view, size, _bindings.threads_arg(threads))
+
+
+def sha_backend() -> str:
+    """The SHA-256 implementation in use: ``"shani"`` or ``"portable"``."""
+    return _bindings.sha_backend()
+
+
+def available_sha_backends() -> tuple[str, ...]:
+    """Every SHA-256 implementation this CPU can run."""
+    return _bindings.available_sha_backends()
+
+
+def set_sha_backend(name: str) -> None:
+    """Switch the SHA-256 implementation for the whole process."""
+    _bindings.set_sha_backend(name)
