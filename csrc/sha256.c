@@ -99,21 +99,15 @@ static void blocks_portable(uint32_t *st, const uint8_t *p, size_t nblocks)
 #if VF_X86
 #define VF_SHANI __attribute__((target("sha,sse4.1,ssse3")))
 
+/* The compression loop on states already in the (abef, cdgh) register layout. */
 VF_SHANI static inline __attribute__((always_inline)) void
-shani_lanes(int n, uint32_t *const *st, const uint8_t *const *src, size_t nblocks)
+shani_core(int n, __m128i *abef, __m128i *cdgh, const uint8_t *const *src, size_t nblocks)
 {
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-    __m128i abef[4], cdgh[4], w[4][4], save_abef[4], save_cdgh[4];
+    __m128i w[4][4], save_abef[4], save_cdgh[4];
     const uint8_t *p[4];
-
-    for (int l = 0; l < n; l++) {
-        /* (a,b,c,d),(e,f,g,h) -> the (a,b,e,f),(c,d,g,h) layout sha256rnds2 uses */
-        __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)st[l]), 0xB1);
-        __m128i u = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(st[l] + 4)), 0x1B);
-        abef[l] = _mm_alignr_epi8(t, u, 8);
-        cdgh[l] = _mm_blend_epi16(u, t, 0xF0);
+    for (int l = 0; l < n; l++)
         p[l] = src[l];
-    }
     while (nblocks--) {
         for (int l = 0; l < n; l++) {
             save_abef[l] = abef[l];
@@ -146,11 +140,60 @@ shani_lanes(int n, uint32_t *const *st, const uint8_t *const *src, size_t nblock
             p[l] += 64;
         }
     }
+}
+
+/* (a,b,c,d),(e,f,g,h) words <-> the (a,b,e,f),(c,d,g,h) layout sha256rnds2 uses */
+VF_SHANI static inline __attribute__((always_inline)) void
+shani_pack(__m128i abcd, __m128i efgh, __m128i *abef, __m128i *cdgh)
+{
+    __m128i t = _mm_shuffle_epi32(abcd, 0xB1);
+    __m128i u = _mm_shuffle_epi32(efgh, 0x1B);
+    *abef = _mm_alignr_epi8(t, u, 8);
+    *cdgh = _mm_blend_epi16(u, t, 0xF0);
+}
+
+VF_SHANI static inline __attribute__((always_inline)) void
+shani_unpack(__m128i abef, __m128i cdgh, __m128i *abcd, __m128i *efgh)
+{
+    __m128i t = _mm_shuffle_epi32(abef, 0x1B); /* f e b a */
+    __m128i u = _mm_shuffle_epi32(cdgh, 0xB1); /* d c h g */
+    *abcd = _mm_blend_epi16(t, u, 0xF0);
+    *efgh = _mm_alignr_epi8(u, t, 8);
+}
+
+/* Continue n streams from the states in st[]. */
+VF_SHANI static inline __attribute__((always_inline)) void
+shani_lanes(int n, uint32_t *const *st, const uint8_t *const *src, size_t nblocks)
+{
+    __m128i abef[4], cdgh[4];
+    for (int l = 0; l < n; l++)
+        shani_pack(_mm_loadu_si128((const __m128i *)st[l]),
+                   _mm_loadu_si128((const __m128i *)(st[l] + 4)), &abef[l], &cdgh[l]);
+    shani_core(n, abef, cdgh, src, nblocks);
     for (int l = 0; l < n; l++) {
-        __m128i t = _mm_shuffle_epi32(abef[l], 0x1B); /* f e b a */
-        __m128i u = _mm_shuffle_epi32(cdgh[l], 0xB1); /* d c h g */
-        _mm_storeu_si128((__m128i *)st[l], _mm_blend_epi16(t, u, 0xF0));
-        _mm_storeu_si128((__m128i *)(st[l] + 4), _mm_alignr_epi8(u, t, 8));
+        __m128i abcd, efgh;
+        shani_unpack(abef[l], cdgh[l], &abcd, &efgh);
+        _mm_storeu_si128((__m128i *)st[l], abcd);
+        _mm_storeu_si128((__m128i *)(st[l] + 4), efgh);
+    }
+}
+
+/* Whole messages: start n streams from the initial hash value, write big-endian digests. */
+VF_SHANI static inline __attribute__((always_inline)) void
+shani_digest(int n, const uint8_t *const *src, size_t nblocks, uint8_t *const *out)
+{
+    const __m128i word_bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i abef[4], cdgh[4];
+    __m128i abcd0 = _mm_loadu_si128((const __m128i *)H0);
+    __m128i efgh0 = _mm_loadu_si128((const __m128i *)(H0 + 4));
+    for (int l = 0; l < n; l++)
+        shani_pack(abcd0, efgh0, &abef[l], &cdgh[l]);
+    shani_core(n, abef, cdgh, src, nblocks);
+    for (int l = 0; l < n; l++) {
+        __m128i abcd, efgh;
+        shani_unpack(abef[l], cdgh[l], &abcd, &efgh);
+        _mm_storeu_si128((__m128i *)out[l], _mm_shuffle_epi8(abcd, word_bswap));
+        _mm_storeu_si128((__m128i *)(out[l] + 16), _mm_shuffle_epi8(efgh, word_bswap));
     }
 }
 
@@ -165,6 +208,18 @@ VF_SHANI static void shani_x2(uint32_t *const *st, const uint8_t *const *src, si
 VF_SHANI static void shani_x4(uint32_t *const *st, const uint8_t *const *src, size_t nb)
 {
     shani_lanes(4, st, src, nb);
+}
+VF_SHANI static void shani_digest_x1(const uint8_t *const *src, size_t nb, uint8_t *const *out)
+{
+    shani_digest(1, src, nb, out);
+}
+VF_SHANI static void shani_digest_x2(const uint8_t *const *src, size_t nb, uint8_t *const *out)
+{
+    shani_digest(2, src, nb, out);
+}
+VF_SHANI static void shani_digest_x4(const uint8_t *const *src, size_t nb, uint8_t *const *out)
+{
+    shani_digest(4, src, nb, out);
 }
 
 static int cpu_has_shani(void)
@@ -336,6 +391,19 @@ static void hash_group(int backend, int n, int has_prefix, uint8_t prefix,
             nb = pad_short(has_prefix, prefix, data[l], len, buf[l]);
             src[l] = buf[l];
         }
+#if VF_X86
+        if (backend == VF_SHA_SHANI) {
+            /* whole short messages: no state round trip through memory */
+            if (n == 4)
+                shani_digest_x4(src, nb, out);
+            else if (n == 2)
+                shani_digest_x2(src, nb, out);
+            else
+                for (int l = 0; l < n; l++)
+                    shani_digest_x1(&src[l], nb, &out[l]);
+            return;
+        }
+#endif
         blocks_lanes(backend, n, st, src, nb);
     } else {
         vf_cursor cur[4];
