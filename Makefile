@@ -43,5 +43,10 @@ sanitize: $(STAMP)
 		$(BIN)/python -m pytest -x -q -p no:cacheprovider $(PYTEST_ARGS); \
 		status=$$?; $(BIN)/python setup.py -q build_ext --inplace --force; exit $$status
 
+lint: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[lint]'
+	$(BIN)/python -m ruff check src tests benchmarks
+	$(BIN)/python -m mypy
+
 clean:
 	rm -rf $(VENV) build src/*.egg-info src/verifiable/_native* .pytest_cache .hypothesis

@@ -16,7 +16,7 @@ U64_MAX = 2**64 - 1
 
 def as_int(value: Any, name: str, *, minimum: int = 0, maximum: int = U64_MAX) -> int:
     """An int in [minimum, maximum]; bools and floats are refused."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidInputError(f"{name} must be an int, not {type(value).__name__}")
     try:
         number = operator.index(value)

@@ -19,6 +19,7 @@ GIL released and (for large inputs) on every core.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +51,7 @@ MAX_MULTIPROOF_INDICES = 2**24
 
 def leaf_hash(data: Any, *, mode: str = "rfc6962") -> bytes:
     """The leaf hash of one leaf's data: SHA-256(0x00 || data), or SHA-256(data) in merkletools mode."""
-    return _leaf_hashes([as_bytes(data, "data")], _bindings.mode_id(mode), 1)[0].tobytes()
+    return bytes(_leaf_hashes([as_bytes(data, "data")], _bindings.mode_id(mode), 1)[0].tobytes())
 
 
 def _leaf_source(leaves: Any) -> NDArray[np.uint8] | list[bytes]:
@@ -414,7 +415,7 @@ class MerkleTree:
         """The 32-byte root (SHA-256(b"") for an empty tree)."""
         if self._size == 0:
             return _bindings.sha256(b"")
-        return self._store[-1].tobytes()
+        return bytes(self._store[-1].tobytes())
 
     @property
     def leaf_hashes(self) -> NDArray[np.uint8]:
@@ -431,7 +432,7 @@ class MerkleTree:
 
     def leaf_hash(self, index: int) -> bytes:
         """The leaf hash stored for leaf ``index``."""
-        return self._store[self._index(index)].tobytes()
+        return bytes(self._store[self._index(index)].tobytes())
 
     def root_at(self, size: int) -> bytes:
         """The root of the tree of the first ``size`` leaves (0 <= size <= self.size)."""
@@ -553,7 +554,7 @@ def verify_multiproof(
     idx = proof.indices
     if not idx:
         raise VerificationError("multiproof: no indices")
-    if any(b <= a for a, b in zip(idx, idx[1:])):
+    if any(b <= a for a, b in itertools.pairwise(idx)):
         raise VerificationError("multiproof: indices must be strictly increasing (no duplicates)")
     if proof.tree_size == 0 or idx[-1] >= proof.tree_size:
         raise VerificationError(f"multiproof: index {idx[-1]} is outside a tree of {proof.tree_size} leaves")

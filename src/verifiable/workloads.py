@@ -246,7 +246,7 @@ def _bytes_of(data: Any) -> memoryview:
     if isinstance(data, np.ndarray):
         if not data.flags.c_contiguous:
             raise InvalidInputError("input 'data' must be C-contiguous")
-        return memoryview(data.reshape(-1).view(np.uint8))
+        return memoryview(data.reshape(-1).view(np.uint8).data)
     if isinstance(data, (bytes, bytearray, memoryview)):
         return memoryview(data).cast("B")
     raise InvalidInputError(f"input 'data' must be bytes-like or a numpy array, not {type(data).__name__}")
