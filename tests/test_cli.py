@@ -39,7 +39,7 @@ def test_root_matches_the_library(data_file: tuple[Path, list[bytes]]) -> None:
 
 
 def test_root_streams_in_windows(monkeypatch: pytest.MonkeyPatch, data_file: tuple[Path, list[bytes]]) -> None:
-    import verifiable.cli as cli
+    from verifiable import cli
 
     monkeypatch.setattr(cli, "WINDOW", 2500)  # two chunks per window
     path, chunks = data_file
