@@ -9,6 +9,11 @@
  * padding.  Messages of equal length have the same run structure, so N of them
  * can be compressed side by side: one SHA-NI stream is bound by the latency of
  * sha256rnds2, and interleaving independent streams hides it.
+ *
+ * The Merkle leaf and node messages (prefix? || 32 or 64 bytes) take a
+ * fixed-layout SHA-NI path instead (shani_short): their padded words are
+ * assembled in registers at fixed offsets, with no copy into a padding buffer,
+ * and they run close to the sha256rnds2 throughput bound (docs/SHA_PERF.md).
  */
 #include <stdatomic.h>
 #include <string.h>

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from verifiable import MerkleBuilder, MerkleTree, leaf_hash
 from verifiable.hashing import digest_chunks, sha256
 
-COUNTS = list(range(0, 12)) + [17, 31, 64, 65]
+COUNTS = list(range(12)) + [17, 31, 64, 65]
 MODES = ("rfc6962", "merkletools")
 
 
@@ -106,7 +106,7 @@ def test_chunks_of_32_and_64_bytes(sha_backend: str, chunk: int) -> None:
 @pytest.mark.parametrize("length", [32, 64])
 def test_single_messages_unaligned(sha_backend: str, length: int) -> None:
     buf = bytes(range(256)) * 2
-    for start in range(0, 17):
+    for start in range(17):
         msg = buf[start : start + length]
         assert sha256(memoryview(buf)[start : start + length]) == _sha(msg)
         assert leaf_hash(msg) == _sha(b"\x00" + msg)
