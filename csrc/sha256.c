@@ -9,6 +9,11 @@
  * padding.  Messages of equal length have the same run structure, so N of them
  * can be compressed side by side: one SHA-NI stream is bound by the latency of
  * sha256rnds2, and interleaving independent streams hides it.
+ *
+ * The Merkle leaf and node messages (prefix? || 32 or 64 bytes) take a
+ * fixed-layout SHA-NI path instead (shani_short): their padded words are
+ * assembled in registers at fixed offsets, with no copy into a padding buffer,
+ * and they run close to the sha256rnds2 throughput bound (docs/SHA_PERF.md).
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -99,41 +104,61 @@ static void blocks_portable(uint32_t *st, const uint8_t *p, size_t nblocks)
 #if VF_X86
 #define VF_SHANI __attribute__((target("sha,sse4.1,ssse3")))
 
+#define VF_AI inline __attribute__((always_inline))
+#define VF_MAX_LANES 8
+
+/* 64 rounds on n streams whose 16 message words (already big-endian
+ * converted, four to a register) are in w[l][0..3].  `zero` has bit i set
+ * when word i is known to be zero in every stream (a compile-time constant
+ * at each call): a message-schedule step whose inputs are known zeros is
+ * skipped, which matters for the padding of short messages. */
+VF_SHANI static VF_AI void shani_rounds(int n, __m128i *abef, __m128i *cdgh,
+                                         __m128i (*w)[4], unsigned zero)
+{
+#pragma GCC unroll 16
+    for (int g = 0; g < 16; g++) {
+        const __m128i k = _mm_load_si128((const __m128i *)(K256 + 4 * g));
+#pragma GCC unroll 8
+        for (int l = 0; l < n; l++) {
+            __m128i *wl = w[l];
+            if (g >= 4) {
+                /* W[g] from W[g-4] (slot g&3), W[g-3], W[g-2], W[g-1].  sha256msg1
+                 * adds sigma0 of words 4(g-4)+1 .. 4(g-4)+4 to quad g-4: when those
+                 * are all known zeros it is the identity (only for g < 8). */
+                __m128i x;
+                if (g < 8 && ((zero >> (4 * (g - 4) + 1)) & 0xFu) == 0xFu)
+                    x = wl[g & 3];
+                else
+                    x = _mm_sha256msg1_epu32(wl[g & 3], wl[(g + 1) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(wl[(g + 3) & 3], wl[(g + 2) & 3], 4));
+                wl[g & 3] = _mm_sha256msg2_epu32(x, wl[(g + 3) & 3]);
+            }
+            __m128i m = _mm_add_epi32(wl[g & 3], k);
+            cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], m);
+            m = _mm_shuffle_epi32(m, 0x0E);
+            abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], m);
+        }
+    }
+}
+
 /* The compression loop on states already in the (abef, cdgh) register layout. */
-VF_SHANI static inline __attribute__((always_inline)) void
-shani_core(int n, __m128i *abef, __m128i *cdgh, const uint8_t *const *src, size_t nblocks)
+VF_SHANI static VF_AI void shani_core(int n, __m128i *abef, __m128i *cdgh,
+                                       const uint8_t *const *src, size_t nblocks)
 {
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-    __m128i w[4][4], save_abef[4], save_cdgh[4];
-    const uint8_t *p[4];
+    __m128i w[VF_MAX_LANES][4], save_abef[VF_MAX_LANES], save_cdgh[VF_MAX_LANES];
+    const uint8_t *p[VF_MAX_LANES];
     for (int l = 0; l < n; l++)
         p[l] = src[l];
     while (nblocks--) {
         for (int l = 0; l < n; l++) {
             save_abef[l] = abef[l];
             save_cdgh[l] = cdgh[l];
+            for (int q = 0; q < 4; q++)
+                w[l][q] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p[l] + 16 * q)),
+                                           bswap);
         }
-#pragma GCC unroll 16
-        for (int g = 0; g < 16; g++) {
-            const __m128i k = _mm_load_si128((const __m128i *)(K256 + 4 * g));
-#pragma GCC unroll 4
-            for (int l = 0; l < n; l++) {
-                __m128i *wl = w[l];
-                if (g < 4) {
-                    wl[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p[l] + 16 * g)),
-                                             bswap);
-                } else {
-                    /* W[g] from W[g-4] (slot g&3), W[g-3], W[g-2], W[g-1] */
-                    __m128i x = _mm_sha256msg1_epu32(wl[g & 3], wl[(g + 1) & 3]);
-                    x = _mm_add_epi32(x, _mm_alignr_epi8(wl[(g + 3) & 3], wl[(g + 2) & 3], 4));
-                    wl[g & 3] = _mm_sha256msg2_epu32(x, wl[(g + 3) & 3]);
-                }
-                __m128i m = _mm_add_epi32(wl[g & 3], k);
-                cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], m);
-                m = _mm_shuffle_epi32(m, 0x0E);
-                abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], m);
-            }
-        }
+        shani_rounds(n, abef, cdgh, w, 0);
         for (int l = 0; l < n; l++) {
             abef[l] = _mm_add_epi32(abef[l], save_abef[l]);
             cdgh[l] = _mm_add_epi32(cdgh[l], save_cdgh[l]);
@@ -165,7 +190,7 @@ shani_unpack(__m128i abef, __m128i cdgh, __m128i *abcd, __m128i *efgh)
 VF_SHANI static inline __attribute__((always_inline)) void
 shani_lanes(int n, uint32_t *const *st, const uint8_t *const *src, size_t nblocks)
 {
-    __m128i abef[4], cdgh[4];
+    __m128i abef[VF_MAX_LANES], cdgh[VF_MAX_LANES];
     for (int l = 0; l < n; l++)
         shani_pack(_mm_loadu_si128((const __m128i *)st[l]),
                    _mm_loadu_si128((const __m128i *)(st[l] + 4)), &abef[l], &cdgh[l]);
@@ -183,7 +208,7 @@ VF_SHANI static inline __attribute__((always_inline)) void
 shani_digest(int n, const uint8_t *const *src, size_t nblocks, uint8_t *const *out)
 {
     const __m128i word_bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-    __m128i abef[4], cdgh[4];
+    __m128i abef[VF_MAX_LANES], cdgh[VF_MAX_LANES];
     __m128i abcd0 = _mm_loadu_si128((const __m128i *)H0);
     __m128i efgh0 = _mm_loadu_si128((const __m128i *)(H0 + 4));
     for (int l = 0; l < n; l++)
@@ -220,6 +245,189 @@ VF_SHANI static void shani_digest_x2(const uint8_t *const *src, size_t nb, uint8
 VF_SHANI static void shani_digest_x4(const uint8_t *const *src, size_t nb, uint8_t *const *out)
 {
     shani_digest(4, src, nb, out);
+}
+
+/* ---- Fixed-layout short messages: the Merkle leaf and node messages. ----
+ * prefix? || data[0:len] with len 32 or 64 and an optional one-byte prefix:
+ * the padded message is built in registers at fixed offsets (no copy into a
+ * padding buffer), words known to be zero skip their schedule steps, and the
+ * all-padding block of a 64-byte message uses a precomputed schedule. */
+
+/* W[i] + K[i] for the padding block that follows a 64-byte message: 0x80,
+ * zeros, then the length 512 in bits. */
+static const uint32_t PAD64_WK[64] __attribute__((aligned(16))) = {
+    0xc28a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf374,
+    0x649b69c1, 0xf0fe4786, 0x0fe1edc6, 0x240cf254, 0x4fe9346f, 0x6cc984be, 0x61b9411e, 0x16f988fa,
+    0xf2c65152, 0xa88e5a6d, 0xb019fc65, 0xb9d99ec7, 0x9a1231c3, 0xe70eeaa0, 0xfdb1232b, 0xc7353eb0,
+    0x3069bad5, 0xcb976d5f, 0x5a0f118f, 0xdc1eeefd, 0x0a35b689, 0xde0b7a04, 0x58f4ca9d, 0xe15d5b16,
+    0x007f3e86, 0x37088980, 0xa507ea32, 0x6fab9537, 0x17406110, 0x0d8cd6f1, 0xcdaa3b6d, 0xc0bbbe37,
+    0x83613bda, 0xdb48a363, 0x0b02e931, 0x6fd15ca7, 0x521afaca, 0x31338431, 0x6ed41a95, 0x6d437890,
+    0xc39c91f2, 0x9eccabbd, 0xb5c9a0e6, 0x532fb63c, 0xd2c741c6, 0x07237ea3, 0xa4954b68, 0x4c191d76,
+};
+
+/* Word w of the padded message of `total` bytes, for a word that holds no
+ * data byte: 0x80 right after the data, the bit length in the last word. */
+static VF_AI uint32_t pad_word(int total, int w)
+{
+    int nb = (total + 9 + 63) / 64;
+    uint32_t v = 0;
+    if (4 * w == total)
+        v |= 0x80000000u;
+    if (w == 16 * nb - 1)
+        v |= (uint32_t)total * 8;
+    return v;
+}
+
+/* Bit i set when word 16*b + i of the padded message holds no data and is zero. */
+static VF_AI unsigned zero_words(int total, int b)
+{
+    unsigned z = 0;
+    for (int i = 0; i < 16; i++) {
+        int w = 16 * b + i;
+        if (4 * w >= total && pad_word(total, w) == 0)
+            z |= 1u << i;
+    }
+    return z;
+}
+
+/* Quad q (words 4q .. 4q+3) of the padded message pre-byte prefix || p[0:len],
+ * pre in {0, 1}, len a multiple of 16 (>= 16).  Reads only p[0:len]. */
+VF_SHANI static VF_AI __m128i short_quad(int pre, int len, const uint8_t *p, int q, __m128i pfx)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    int total = pre + len, start = 16 * q - pre; /* data offset of message byte 16q */
+    if (start >= 0 && start + 16 <= len)
+        return _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + start)), bswap);
+    if (start < 0) {
+        /* prefix, p[0..14]: shift by one byte while converting, the prefix in the top byte */
+        const __m128i shift1 = _mm_setr_epi8(2, 1, 0, -128, 6, 5, 4, 3, 10, 9, 8, 7, 14, 13, 12, 11);
+        return _mm_or_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p), shift1), pfx);
+    }
+    if (start < len) {
+        /* the last data byte p[len-1], then 0x80 and zeros (never the length word here) */
+        const __m128i last = _mm_setr_epi8(-128, -128, -128, 15, -128, -128, -128, -128, -128, -128,
+                                           -128, -128, -128, -128, -128, -128);
+        return _mm_or_si128(_mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + len - 16)), last),
+                            _mm_setr_epi32(0x00800000, 0, 0, 0));
+    }
+    return _mm_setr_epi32((int)pad_word(total, 4 * q), (int)pad_word(total, 4 * q + 1),
+                          (int)pad_word(total, 4 * q + 2), (int)pad_word(total, 4 * q + 3));
+}
+
+/* 64 rounds of a block whose W + K are the same for every stream. */
+VF_SHANI static VF_AI void shani_rounds_const(int n, __m128i *abef, __m128i *cdgh,
+                                               const uint32_t *wk)
+{
+#pragma GCC unroll 16
+    for (int g = 0; g < 16; g++) {
+        const __m128i m0 = _mm_load_si128((const __m128i *)(wk + 4 * g));
+        const __m128i m1 = _mm_loadl_epi64((const __m128i *)(wk + 4 * g + 2));
+#pragma GCC unroll 8
+        for (int l = 0; l < n; l++) {
+            cdgh[l] = _mm_sha256rnds2_epu32(cdgh[l], abef[l], m0);
+            abef[l] = _mm_sha256rnds2_epu32(abef[l], cdgh[l], m1);
+        }
+    }
+}
+
+/* n messages prefix? || src[l][0:len] to digests out[l].  Every input is read
+ * before any digest is written, so out may overlap the inputs of this call. */
+VF_SHANI static VF_AI void shani_short(int n, int pre, int len, uint8_t prefix,
+                                        const uint8_t *const *src, uint8_t *const *out)
+{
+    const __m128i word_bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    const int total = pre + len, nb = (total + 9 + 63) / 64;
+    const __m128i pfx = _mm_setr_epi32((int)((uint32_t)prefix << 24), 0, 0, 0);
+    __m128i abef0, cdgh0, abef[VF_MAX_LANES], cdgh[VF_MAX_LANES], w[VF_MAX_LANES][4];
+    shani_pack(_mm_loadu_si128((const __m128i *)H0), _mm_loadu_si128((const __m128i *)(H0 + 4)),
+               &abef0, &cdgh0);
+    for (int b = 0; b < nb; b++) {
+        __m128i sa[VF_MAX_LANES], sc[VF_MAX_LANES];
+        for (int l = 0; l < n; l++) {
+            sa[l] = b ? abef[l] : abef0;
+            sc[l] = b ? cdgh[l] : cdgh0;
+            abef[l] = sa[l];
+            cdgh[l] = sc[l];
+        }
+        if (64 * b >= total) {
+            shani_rounds_const(n, abef, cdgh, PAD64_WK); /* only pre == 0, len == 64 */
+        } else {
+            for (int l = 0; l < n; l++)
+                for (int q = 0; q < 4; q++)
+                    w[l][q] = short_quad(pre, len, src[l], 4 * b + q, pfx);
+            shani_rounds(n, abef, cdgh, w, zero_words(total, b));
+        }
+        for (int l = 0; l < n; l++) {
+            abef[l] = _mm_add_epi32(abef[l], sa[l]);
+            cdgh[l] = _mm_add_epi32(cdgh[l], sc[l]);
+        }
+    }
+    for (int l = 0; l < n; l++) {
+        __m128i abcd, efgh;
+        shani_unpack(abef[l], cdgh[l], &abcd, &efgh);
+        _mm_storeu_si128((__m128i *)out[l], _mm_shuffle_epi8(abcd, word_bswap));
+        _mm_storeu_si128((__m128i *)(out[l] + 16), _mm_shuffle_epi8(efgh, word_bswap));
+    }
+}
+
+#ifndef VF_SHORT_LANES
+#define VF_SHORT_LANES 4
+#endif
+
+/* count messages prefix? || base[i*stride : i*stride+len]; digest i to out + 32i. */
+VF_SHANI static VF_AI void shani_short_run(int pre, int len, uint8_t prefix, const uint8_t *base,
+                                            size_t stride, size_t count, uint8_t *out)
+{
+    const uint8_t *src[VF_MAX_LANES];
+    uint8_t *dst[VF_MAX_LANES];
+    size_t i = 0;
+    for (; i + VF_SHORT_LANES <= count; i += VF_SHORT_LANES) {
+        for (int l = 0; l < VF_SHORT_LANES; l++) {
+            src[l] = base + (i + (size_t)l) * stride;
+            dst[l] = out + (i + (size_t)l) * VF_HASH_SIZE;
+        }
+        shani_short(VF_SHORT_LANES, pre, len, prefix, src, dst);
+    }
+    for (; i < count; i++) {
+        src[0] = base + i * stride;
+        dst[0] = out + i * VF_HASH_SIZE;
+        shani_short(1, pre, len, prefix, src, dst);
+    }
+}
+
+VF_SHANI static void shani_run_32(const uint8_t *base, size_t stride, size_t count, uint8_t *out)
+{
+    shani_short_run(0, 32, 0, base, stride, count, out);
+}
+VF_SHANI static void shani_run_64(const uint8_t *base, size_t stride, size_t count, uint8_t *out)
+{
+    shani_short_run(0, 64, 0, base, stride, count, out);
+}
+VF_SHANI static void shani_run_p32(uint8_t prefix, const uint8_t *base, size_t stride, size_t count,
+                                   uint8_t *out)
+{
+    shani_short_run(1, 32, prefix, base, stride, count, out);
+}
+VF_SHANI static void shani_run_p64(uint8_t prefix, const uint8_t *base, size_t stride, size_t count,
+                                   uint8_t *out)
+{
+    shani_short_run(1, 64, prefix, base, stride, count, out);
+}
+
+/* The fixed-layout path for SHA-NI: returns 0 when the length has none. */
+static int shani_short_uniform(int has_prefix, uint8_t prefix, const uint8_t *base, size_t stride,
+                               size_t len, size_t count, uint8_t *out)
+{
+    if (len == 32)
+        has_prefix ? shani_run_p32(prefix, base, stride, count, out)
+                   : shani_run_32(base, stride, count, out);
+    else if (len == 64)
+        has_prefix ? shani_run_p64(prefix, base, stride, count, out)
+                   : shani_run_64(base, stride, count, out);
+    else
+        return 0;
+    return 1;
 }
 
 static int cpu_has_shani(void)
@@ -429,20 +637,21 @@ static void hash_group(int backend, int n, int has_prefix, uint8_t prefix,
 
 /* How many streams to keep in flight: measured on Zen 3, four streams beat
  * two for short messages; long messages are bandwidth-light and gain from two. */
-#ifndef VF_SHORT_LANES
-#define VF_SHORT_LANES 4
-#endif
 static int lanes_for(int backend, size_t len)
 {
     if (backend != VF_SHA_SHANI)
         return 1;
-    return len <= 4096 ? VF_SHORT_LANES : 2;
+    return len <= 4096 ? 4 : 2;
 }
 
 void vf__sha256_uniform(int has_prefix, uint8_t prefix, const uint8_t *base, size_t stride,
                         size_t len, size_t count, uint8_t *out)
 {
     int backend = vf_sha256_backend();
+#if VF_X86
+    if (backend == VF_SHA_SHANI && shani_short_uniform(has_prefix, prefix, base, stride, len, count, out))
+        return;
+#endif
     int lanes = lanes_for(backend, len);
     size_t i = 0;
     const uint8_t *data[4];
@@ -461,6 +670,11 @@ void vf__sha256_uniform(int has_prefix, uint8_t prefix, const uint8_t *base, siz
 void vf__sha256_one(int has_prefix, uint8_t prefix, const uint8_t *data, size_t len,
                     uint8_t *out)
 {
+#if VF_X86
+    if (vf_sha256_backend() == VF_SHA_SHANI &&
+        shani_short_uniform(has_prefix, prefix, data, len, len, 1, out))
+        return;
+#endif
     hash_group(vf_sha256_backend(), 1, has_prefix, prefix, &data, len, &out);
 }
 
