@@ -328,6 +328,7 @@ class Verifier:
     ) -> Verdict:
         n = job.n_chunks
         bad = bad_chunk_count(n, bad_fraction)
+        samples = min(samples, n)  # a mismatched challenge may claim more chunks than the job has
         p = detection_probability(n, bad, samples, false_accept) if samples else 0.0
         words = describe(p)
         unsigned = Verdict(
