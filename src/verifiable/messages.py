@@ -44,12 +44,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
-from . import _codec
+from . import _bindings, _codec
 from ._buffers import HASH_SIZE, as_bytes, as_hash, as_int
 from .challenge import beacon_seed, derive_indices, probe_seed
 from .exceptions import DecodeError, InvalidInputError, VerificationError
 from .identity import Identity, verify_signature
-from .merkle import MultiProof, leaf_hash, verify_multiproof
+from .merkle import MultiProof, _leaf_hashes, verify_multiproof
 from .workloads import Workload, get_workload
 
 if TYPE_CHECKING:
@@ -1018,7 +1018,9 @@ class SpotCheckProof(_Signed):
             )
         if mp.indices != challenge.indices:
             raise VerificationError("proof opens other chunks than the challenge asked for")
-        leaves = {i: leaf_hash(out) for i, out in zip(mp.indices, self.outputs)}
+        # every leaf hash in one kernel call
+        hashes = _leaf_hashes(list(self.outputs), _bindings.mode_id("rfc6962"), _bindings.default_threads()).tobytes()
+        leaves = {i: hashes[HASH_SIZE * k : HASH_SIZE * (k + 1)] for k, i in enumerate(mp.indices)}
         try:
             verify_multiproof(proof=mp, leaf_hashes=leaves, root=commitment.root)
         except VerificationError as exc:
