@@ -28,11 +28,12 @@ Hash chains
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import sys
 from collections.abc import Sequence
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -129,7 +130,7 @@ def _chunk_count(size: int, chunk: int) -> int:
     return max(1, -(-size // chunk))
 
 
-def _read_full(f: BinaryIO, view: memoryview) -> int:
+def _read_full(f: io.FileIO, view: memoryview) -> int:
     """Fill ``view`` from ``f``; fewer bytes only at the end of the file."""
     got = 0
     while got < len(view):
@@ -143,7 +144,10 @@ def _read_full(f: BinaryIO, view: memoryview) -> int:
 def _digest_file(path: str | os.PathLike[str], chunk: int, threads: int, window: int) -> NDArray[np.uint8]:
     with open(path, "rb", buffering=0) as f:
         info = os.fstat(f.fileno())
-        size = info.st_size if stat.S_ISREG(info.st_mode) else None
+        # A regular file's size is known up front (the result is allocated once and a file that
+        # changes size is refused); pipes, devices and /proc-style files of size 0 are read to
+        # their end, collecting digests as they come.
+        size = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size > 0 else None
         rows = _Rows(None if size is None else _chunk_count(size, chunk))
         try:
             if chunk <= window:
@@ -157,7 +161,7 @@ def _digest_file(path: str | os.PathLike[str], chunk: int, threads: int, window:
             raise InvalidInputError(f"file {os.fsdecode(path)!r} changed size while it was read") from None
 
 
-def _digest_windows(f: BinaryIO, chunk: int, span: int, threads: int, rows: _Rows) -> int:
+def _digest_windows(f: io.FileIO, chunk: int, span: int, threads: int, rows: _Rows) -> int:
     """Whole chunks, ``span // chunk`` of them per read; returns the bytes read."""
     view = memoryview(bytearray(span))
     total = 0
@@ -173,7 +177,7 @@ def _digest_windows(f: BinaryIO, chunk: int, span: int, threads: int, rows: _Row
     return total
 
 
-def _digest_big_chunks(f: BinaryIO, chunk: int, window: int, rows: _Rows) -> int:
+def _digest_big_chunks(f: io.FileIO, chunk: int, window: int, rows: _Rows) -> int:
     """Chunks larger than the window, each hashed incrementally; returns the bytes read."""
     view = memoryview(bytearray(window))
     total = 0
