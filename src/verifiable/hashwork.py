@@ -32,7 +32,8 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,8 +52,10 @@ __all__ = [
     "verify_chain_segment",
 ]
 
-#: Default read buffer for files: 64 MiB (rounded down to whole chunks).
-DEFAULT_WINDOW = 64 << 20
+#: Default read buffer per thread for files: 8 MiB (rounded down to whole chunks). Small enough
+#: for the data just read to still be in the cache when it is hashed: 64 MiB windows were about
+#: 1.5x slower (see docs/HASHWORK.md).
+DEFAULT_WINDOW = 8 << 20
 
 _U64_MAX = 2**64 - 1
 
@@ -75,15 +78,17 @@ def chunk_digest(
     always data, never a path). Returns an ``(n, 32)`` uint8 array, ``n = ceil(size /
     chunk_size)``; the last slice may be shorter. As with :func:`verifiable.hashing.digest_chunks`
     (which this calls for in-memory sources), an empty source gives one row: the digest of the
-    empty string.
+    empty string. ``threads=None`` uses every core; the result does not depend on it.
 
-    A file is read with ``readinto`` into one reused buffer of ``window`` bytes (default
-    :data:`DEFAULT_WINDOW`, rounded down to a whole number of chunks), each window's chunks
-    hashed on ``threads`` threads (``None``: every core) while nothing else of the file is
-    kept. A chunk larger than the window is hashed incrementally, one window at a time, on one
-    thread. A regular file that changes size while it is read raises
+    A file is streamed: it is read into reused buffers of ``window`` bytes (default
+    :data:`DEFAULT_WINDOW`, rounded down to a whole number of chunks) and nothing else of it is
+    kept, so the memory used is about ``threads * window`` plus the result, whatever the file's
+    size. A regular file is read with ``os.preadv`` by ``threads`` workers, each reading and
+    hashing its own windows; a pipe or device is read in order with ``readinto``. A chunk
+    larger than the window is hashed incrementally, one window at a time (chunks in parallel).
+    A regular file that changes size while it is read raises
     :class:`~verifiable.exceptions.InvalidInputError`; ``OSError`` from opening or reading the
-    file is passed on.
+    file is passed on. ``window`` is ignored for in-memory sources.
     """
     chunk = as_int(chunk_size, "chunk_size", minimum=1)
     nthreads = _bindings.threads_arg(threads)
@@ -93,45 +98,93 @@ def chunk_digest(
     return digest_chunks(byte_view(source, "source"), chunk, threads=nthreads)
 
 
-class _Rows:
-    """Where the digests of a file go: a preallocated array when its size is known, else a list."""
-
-    def __init__(self, expected: int | None) -> None:
-        self.expected = expected
-        self.filled = 0
-        self.array = np.empty((expected if expected is not None else 0, HASH_SIZE), dtype=np.uint8)
-        self.parts: list[NDArray[np.uint8]] = []
-
-    def take(self, count: int) -> NDArray[np.uint8]:
-        """A writable ``(count, 32)`` block for the next ``count`` digests."""
-        if self.expected is None:
-            block = np.empty((count, HASH_SIZE), dtype=np.uint8)
-            self.parts.append(block)
-        elif self.filled + count > self.expected:
-            raise _FileChanged
-        else:
-            block = self.array[self.filled : self.filled + count]
-        self.filled += count
-        return block
-
-    def result(self) -> NDArray[np.uint8]:
-        if self.expected is None:
-            return np.concatenate(self.parts) if len(self.parts) != 1 else self.parts[0]
-        if self.filled != self.expected:
-            raise _FileChanged
-        return self.array
-
-
 class _FileChanged(Exception):
     pass
 
 
-def _chunk_count(size: int, chunk: int) -> int:
-    return max(1, -(-size // chunk))
+def _digest_file(path: str | os.PathLike[str], chunk: int, threads: int, window: int) -> NDArray[np.uint8]:
+    with open(path, "rb", buffering=0) as f:
+        info = os.fstat(f.fileno())
+        try:
+            # pipes, devices and /proc-style files of size 0 are read to their end, in order
+            if stat.S_ISREG(info.st_mode) and info.st_size > 0 and hasattr(os, "preadv"):
+                return _digest_regular(f.fileno(), info.st_size, chunk, threads, window)
+            return _digest_stream(f, chunk, threads, window)
+        except _FileChanged:
+            raise InvalidInputError(f"file {os.fsdecode(path)!r} changed size while it was read") from None
+
+
+def _pread_full(fd: int, view: memoryview, offset: int) -> None:
+    """Fill ``view`` from ``fd`` at ``offset``; the file ending first means it shrank."""
+    got = 0
+    while got < len(view):
+        n = os.preadv(fd, [view[got:]], offset + got)
+        if not n:
+            raise _FileChanged
+        got += n
+
+
+def _digest_regular(fd: int, size: int, chunk: int, threads: int, window: int) -> NDArray[np.uint8]:
+    """A file of known size, cut into units read at their offsets by ``threads`` workers.
+
+    A unit is a window of whole chunks, or one chunk when chunks are larger than the window.
+    Worker ``k`` takes units ``k, k + workers, ...``; every unit writes only its own rows.
+    """
+    big = chunk > window
+    span = chunk if big else window // chunk * chunk
+    units = -(-size // span)
+    out = np.empty((-(-size // chunk), HASH_SIZE), dtype=np.uint8)
+    workers = min(threads, units)
+    inner = max(1, threads // workers)  # C threads per worker: all of them for a single unit
+
+    def work(k: int) -> None:
+        buf = memoryview(bytearray(min(span, window, size)))
+        for u in range(k, units, workers):
+            offset = u * span
+            length = min(span, size - offset)
+            if big:
+                ctx = _bindings.sha256_ctx_new()
+                for pos in range(0, length, len(buf)):
+                    piece = buf[: min(len(buf), length - pos)]
+                    _pread_full(fd, piece, offset + pos)
+                    _bindings.sha256_ctx_update(ctx, piece)
+                _bindings.sha256_ctx_final(ctx, out[u])
+            else:
+                _pread_full(fd, buf[:length], offset)
+                first = offset // chunk
+                rows = out[first : first + -(-length // chunk)]
+                _bindings.sha256_chunks_into(buf[:length], chunk, rows, inner)
+
+    _run_workers(work, workers)
+    if os.pread(fd, 1, size):
+        raise _FileChanged  # it grew
+    return out
+
+
+def _run_workers(work: Callable[[int], None], workers: int) -> None:
+    """``work(0)`` here and ``work(1..workers-1)`` on threads; the first error is raised."""
+    errors: list[BaseException] = []
+
+    def guarded(k: int) -> None:
+        try:
+            work(k)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread below
+            errors.append(exc)
+
+    pool = [threading.Thread(target=guarded, args=(k,), daemon=True) for k in range(1, workers)]
+    for t in pool:
+        t.start()
+    try:
+        work(0)
+    finally:
+        for t in pool:
+            t.join()
+    if errors:
+        raise errors[0]
 
 
 def _read_full(f: io.FileIO, view: memoryview) -> int:
-    """Fill ``view`` from ``f``; fewer bytes only at the end of the file."""
+    """Fill ``view`` from ``f``; fewer bytes only at the end of the stream."""
     got = 0
     while got < len(view):
         n = f.readinto(view[got:])
@@ -141,63 +194,38 @@ def _read_full(f: io.FileIO, view: memoryview) -> int:
     return got
 
 
-def _digest_file(path: str | os.PathLike[str], chunk: int, threads: int, window: int) -> NDArray[np.uint8]:
-    with open(path, "rb", buffering=0) as f:
-        info = os.fstat(f.fileno())
-        # A regular file's size is known up front (the result is allocated once and a file that
-        # changes size is refused); pipes, devices and /proc-style files of size 0 are read to
-        # their end, collecting digests as they come.
-        size = info.st_size if stat.S_ISREG(info.st_mode) and info.st_size > 0 else None
-        rows = _Rows(None if size is None else _chunk_count(size, chunk))
-        try:
-            if chunk <= window:
-                total = _digest_windows(f, chunk, window // chunk * chunk, threads, rows)
-            else:
-                total = _digest_big_chunks(f, chunk, window, rows)
-            if size is not None and (total != size or f.read(1)):
-                raise _FileChanged
-            return rows.result()
-        except _FileChanged:
-            raise InvalidInputError(f"file {os.fsdecode(path)!r} changed size while it was read") from None
-
-
-def _digest_windows(f: io.FileIO, chunk: int, span: int, threads: int, rows: _Rows) -> int:
-    """Whole chunks, ``span // chunk`` of them per read; returns the bytes read."""
-    view = memoryview(bytearray(span))
-    total = 0
-    while True:
-        got = _read_full(f, view)
-        if got:
-            _bindings.sha256_chunks_into(view[:got], chunk, rows.take(-(-got // chunk)), threads)
-            total += got
-        if got < span:
-            break
-    if total == 0:
-        _bindings.sha256_chunks_into(b"", chunk, rows.take(1), 1)
-    return total
-
-
-def _digest_big_chunks(f: io.FileIO, chunk: int, window: int, rows: _Rows) -> int:
-    """Chunks larger than the window, each hashed incrementally; returns the bytes read."""
-    view = memoryview(bytearray(window))
-    total = 0
-    while True:
-        ctx = _bindings.sha256_ctx_new()
-        in_chunk = 0
-        while in_chunk < chunk:
-            want = min(window, chunk - in_chunk)
-            got = _read_full(f, view[:want])
-            if got:
+def _digest_stream(f: io.FileIO, chunk: int, threads: int, window: int) -> NDArray[np.uint8]:
+    """A stream read in order: each window's chunks hashed on ``threads`` threads."""
+    parts: list[NDArray[np.uint8]] = []
+    if chunk <= window:
+        span = window // chunk * chunk
+        view = memoryview(bytearray(span))
+        while True:
+            got = _read_full(f, view)
+            if got or not parts:
+                parts.append(_bindings.sha256_chunks(view[:got], chunk, threads))
+            if got < span:
+                break
+    else:
+        view = memoryview(bytearray(window))
+        while True:
+            ctx = _bindings.sha256_ctx_new()
+            in_chunk = 0
+            while in_chunk < chunk:
+                want = min(window, chunk - in_chunk)
+                got = _read_full(f, view[:want])
                 _bindings.sha256_ctx_update(ctx, view[:got])
                 in_chunk += got
-            if got < want:
+                if got < want:
+                    break
+            if in_chunk == 0 and parts:
+                break  # the stream ended on a chunk boundary
+            row = np.empty((1, HASH_SIZE), dtype=np.uint8)
+            _bindings.sha256_ctx_final(ctx, row[0])
+            parts.append(row)
+            if in_chunk < chunk:
                 break
-        if in_chunk == 0 and total > 0:
-            return total  # the file ended on a chunk boundary
-        _bindings.sha256_ctx_final(ctx, rows.take(1)[0])
-        total += in_chunk
-        if in_chunk < chunk:
-            return total
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 # ---------------------------------------------------------------------------------------------
