@@ -434,8 +434,11 @@ def test_chunk_digest_large_file_threads_agree(tmp_path: Path) -> None:
     assert rows(chunk_digest(path, 1 << 20, window=1 << 16)) == ref_chunks(data, 1 << 20)
 
 
-def test_chunk_digest_of_pipe(tmp_path: Path) -> None:
-    data = os.urandom(100_000)
+@pytest.mark.parametrize("size", [0, 100_000])
+@pytest.mark.parametrize(("chunk", "window"), [(1000, 4096), (1000, 4000), (30_000, 4096), (25_000, 4096)])
+def test_chunk_digest_of_pipe(tmp_path: Path, size: int, chunk: int, window: int) -> None:
+    """Streams are read in order; (1000, 4000) and (25_000, 4096) end on a read boundary."""
+    data = os.urandom(size)
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
 
@@ -443,14 +446,13 @@ def test_chunk_digest_of_pipe(tmp_path: Path) -> None:
         with open(fifo, "wb") as w:
             w.writelines(data[i : i + 7000] for i in range(0, len(data), 7000))
 
-    for chunk, window in ((1000, 4096), (30_000, 4096)):
-        writer = threading.Thread(target=feed)
-        writer.start()
-        try:
-            got = chunk_digest(fifo, chunk, window=window)
-        finally:
-            writer.join()
-        assert rows(got) == ref_chunks(data, chunk)
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        got = chunk_digest(fifo, chunk, window=window, threads=2)
+    finally:
+        writer.join()
+    assert rows(got) == ref_chunks(data, chunk)
 
 
 def test_chunk_digest_of_proc_file() -> None:
