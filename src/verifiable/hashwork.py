@@ -2,9 +2,9 @@
 
 Chunk digests
     :func:`chunk_digest` hashes every ``chunk_size`` slice of a buffer, a numpy array or a
-    file. A file is streamed through one reused read buffer (the *window*), so a file larger
-    than memory can be digested and the memory used does not grow with the file (only the
-    ``(n, 32)`` result does).
+    file. A file is streamed through reused read buffers (one *window* per worker thread), so a
+    file larger than memory can be digested and the memory used does not grow with the file
+    (only the ``(n, 32)`` result does).
 
 Hash chains
     A chain is the inherently sequential computation ``h[t+1] = SHA-256(h[t])`` (each message is
@@ -56,9 +56,6 @@ __all__ = [
 #: for the data just read to still be in the cache when it is hashed: 64 MiB windows were about
 #: 1.5x slower (see docs/HASHWORK.md).
 DEFAULT_WINDOW = 8 << 20
-
-_U64_MAX = 2**64 - 1
-
 
 # ---------------------------------------------------------------------------------------------
 # Chunk digests
