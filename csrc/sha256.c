@@ -733,3 +733,75 @@ int vf_sha256_chunks(const uint8_t *data, size_t len, size_t chunk_size, uint8_t
         vf__sha256_one(0, 0, data + full * chunk_size, rem, out + full * VF_HASH_SIZE);
     return VF_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Internal primitives for other kernels (hashwork.c).                       */
+
+void vf__sha256_compress(uint32_t state[8], const uint8_t *blocks, size_t nblocks)
+{
+    uint32_t *st = state;
+    blocks_lanes(vf_sha256_backend(), 1, &st, &blocks, nblocks);
+}
+
+/*
+ * n (<= 4) lanes, each a 64-byte block whose first 32 bytes hold the value and
+ * whose last 32 bytes hold the padding of a 32-byte message: every step hashes
+ * the block and writes the digest back over the value, so the next message is
+ * ready where the block function reads it.
+ */
+static void iterate_lanes(int backend, int n, uint8_t (*blk)[64], uint64_t steps)
+{
+    const uint8_t *src[4];
+    uint8_t *dst[4];
+    for (int l = 0; l < n; l++) {
+        src[l] = blk[l];
+        dst[l] = blk[l];
+    }
+#if VF_X86
+    if (backend == VF_SHA_SHANI) {
+        if (n == 4)
+            while (steps--)
+                shani_digest_x4(src, 1, dst);
+        else if (n == 2)
+            while (steps--)
+                shani_digest_x2(src, 1, dst);
+        else
+            for (int l = 0; l < n; l++)
+                for (uint64_t s = steps; s; s--)
+                    shani_digest_x1(&src[l], 1, &dst[l]);
+        return;
+    }
+#else
+    (void)backend;
+#endif
+    for (int l = 0; l < n; l++) {
+        for (uint64_t s = steps; s; s--) {
+            uint32_t st[8];
+            memcpy(st, H0, sizeof H0);
+            blocks_portable(st, blk[l], 1);
+            digest_out(st, blk[l]);
+        }
+    }
+}
+
+void vf__sha256_iterate32(uint8_t *values, size_t count, uint64_t steps)
+{
+    int backend = vf_sha256_backend();
+    int lanes = backend == VF_SHA_SHANI ? VF_SHORT_LANES : 1;
+    uint8_t blk[4][64];
+    for (int l = 0; l < 4; l++) {
+        memset(blk[l] + VF_HASH_SIZE, 0, 64 - VF_HASH_SIZE);
+        blk[l][VF_HASH_SIZE] = 0x80;
+        blk[l][62] = 0x01; /* message length: 256 bits, big-endian */
+    }
+    size_t i = 0;
+    while (i < count) {
+        int n = (count - i) >= (size_t)lanes ? lanes : (count - i >= 2 && lanes >= 2 ? 2 : 1);
+        for (int l = 0; l < n; l++)
+            memcpy(blk[l], values + (i + (size_t)l) * VF_HASH_SIZE, VF_HASH_SIZE);
+        iterate_lanes(backend, n, blk, steps);
+        for (int l = 0; l < n; l++)
+            memcpy(values + (i + (size_t)l) * VF_HASH_SIZE, blk[l], VF_HASH_SIZE);
+        i += (size_t)n;
+    }
+}

@@ -26,6 +26,14 @@ void vf__sha256_uniform(int has_prefix, uint8_t prefix, const uint8_t *base, siz
 void vf__sha256_one(int has_prefix, uint8_t prefix, const uint8_t *data, size_t len,
                     uint8_t *out);
 
+/* Continue one SHA-256 state (host-order words) over nblocks whole 64-byte
+ * blocks with the current backend: the building block of streaming hashes. */
+void vf__sha256_compress(uint32_t state[8], const uint8_t *blocks, size_t nblocks);
+
+/* Replace each of the `count` 32-byte values at `values` by SHA-256 applied
+ * `steps` times (h <- SHA-256(h)); several values are kept in flight on SHA-NI. */
+void vf__sha256_iterate32(uint8_t *values, size_t count, uint64_t steps);
+
 /* Interior node hash of two children that need not be adjacent in memory. */
 void vf__node_hash(int mode, const uint8_t *left, const uint8_t *right, uint8_t *out);
 

@@ -295,3 +295,69 @@ def builder_size(state: Any) -> int:
 
 if os.environ.get("VERIFIABLE_SHA", "").lower() == "portable":
     set_sha_backend("portable")
+
+
+# ---- hashwork ----
+
+SHA256_BLOCK_SIZE: int = lib.VF_SHA256_BLOCK_SIZE
+SHA256_MAX_BYTES: int = lib.VF_SHA256_MAX_BYTES
+HASH_CHAIN_SEED_SIZE: int = lib.VF_HASH_CHAIN_SEED_SIZE
+
+
+def sha256_chunks_into(data: Any, chunk_size: int, out: NDArray[np.uint8], threads: int) -> None:
+    """Digests of the chunk_size slices of ``data`` written into the (n, 32) rows of ``out``."""
+    view = cbuf(data)
+    check(
+        lib.vf_sha256_chunks(view, len(view), chunk_size, wbuf(out), out.nbytes, threads),
+        "chunk_digest",
+    )
+
+
+def sha256_ctx_new() -> Any:
+    """A fresh streaming SHA-256 context (memory owned by cffi, freed with the object)."""
+    ctx = ffi.new("vf_sha256_ctx *")
+    check(lib.vf_sha256_init(ctx), "sha256 context")
+    return ctx
+
+
+def sha256_ctx_update(ctx: Any, data: Any) -> None:
+    view = cbuf(data)
+    check(lib.vf_sha256_update(ctx, view, len(view)), "sha256 update")
+
+
+def sha256_ctx_final(ctx: Any, out: NDArray[np.uint8]) -> None:
+    """Finish ``ctx`` and write its digest into the 32-byte array ``out``."""
+    check(lib.vf_sha256_final(ctx, wbuf(out), out.nbytes), "sha256 final")
+
+
+def hash_chain_seed(job_seed: bytes, index: int) -> bytes:
+    out = ffi.new("uint8_t[32]")
+    check(lib.vf_hash_chain_seed(job_seed, len(job_seed), index, out, 32), "hash_chain_seed")
+    return bytes(ffi.buffer(out))
+
+
+def hash_chain(
+    job_seed: bytes, indices: NDArray[np.uint64], steps: int, every: int, threads: int
+) -> NDArray[np.uint8]:
+    out = np.empty((len(indices), steps // every, HASH_SIZE), dtype=np.uint8)
+    check(
+        lib.vf_hash_chain(
+            job_seed, len(job_seed), u64_array(indices), len(indices), steps, every,
+            wbuf(out), out.nbytes, threads,
+        ),
+        "hash_chain",
+    )
+    return out
+
+
+def hash_chain_verify_segment(
+    job_seed: bytes, index: int, checkpoints: Any, segment: int, steps: int, every: int
+) -> None:
+    view = cbuf(checkpoints)
+    rc = lib.vf_hash_chain_verify_segment(
+        job_seed, len(job_seed), index, view, len(view), segment, steps, every
+    )
+    what = f"hash chain {index}, segment {segment}"
+    if rc == lib.VF_E_PROOF_SHAPE:
+        raise VerificationError(f"{what}: {strerror(rc)}")
+    check(rc, what)
