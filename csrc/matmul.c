@@ -757,23 +757,6 @@ static void mm_part(const mm_job *job, size_t part)
     }
 }
 
-/* Every NaN of a float result becomes the one quiet NaN with a zero payload
- * and a clear sign bit, so that NaN bits never depend on the hardware. */
-static void canonical_nans(int mode, uint8_t *c, size_t count)
-{
-    if (mode == VF_MM_FLOAT64) {
-        uint64_t *v = (uint64_t *)c;
-        for (size_t i = 0; i < count; i++)
-            if ((v[i] & 0x7fffffffffffffffULL) > 0x7ff0000000000000ULL)
-                v[i] = 0x7ff8000000000000ULL;
-    } else if (mode == VF_MM_FLOAT32) {
-        uint32_t *v = (uint32_t *)c;
-        for (size_t i = 0; i < count; i++)
-            if ((v[i] & 0x7fffffffU) > 0x7f800000U)
-                v[i] = 0x7fc00000U;
-    }
-}
-
 static void mm_range(void *ctx, size_t lo, size_t hi)
 {
     const mm_job *job = ctx;
@@ -789,14 +772,8 @@ static void mm_range(void *ctx, size_t lo, size_t hi)
     if (fl)
         fesetround(FE_TONEAREST);
 #endif
-    for (size_t p = lo; p < hi; p++) {
+    for (size_t p = lo; p < hi; p++)
         mm_part(job, p);
-        if (fl) {
-            size_t r0, r1;
-            part_rows(job, p, &r0, &r1);
-            canonical_nans(job->mode, job->c + r0 * job->n * job->es, (r1 - r0) * job->n);
-        }
-    }
 #if VF_X86
     _mm_setcsr(csr);
 #else

@@ -15,9 +15,12 @@
  * multiply-adds  s = +0;  s = fma(A[i][l], B[l][j], s) for l = 0 .. k-1,
  * each rounded once to the element type.  Every kernel, blocking and thread
  * count computes exactly that chain (blocks along k carry the running sum
- * through C), so the bits of C depend on A and B alone.  A NaN or infinity in
- * A or B is refused with VF_E_NONFINITE (an infinite product could otherwise
- * produce a NaN whose payload is not specified).
+ * through C), so the bits of C depend on A and B alone.  The floating-point
+ * environment is set to the IEEE defaults (round to nearest even, no
+ * flush-to-zero, no denormals-are-zero) for the call.  A NaN or an infinity
+ * in A or B is refused with VF_E_NONFINITE; with finite inputs C holds no NaN
+ * (once a chain overflows to +-inf, adding exact finite products keeps it
+ * there).
  *
  * The integer modes are exact, so any summation order gives the same result.
  *

@@ -18,10 +18,10 @@ reads a chunk back with :func:`parse_row_block`. Four modes:
     ``l = 0 .. k-1``, each rounded once to the dtype, under the IEEE defaults
     (round to nearest even, no flush-to-zero) whatever the calling thread set.
     Every kernel, blocking and thread count computes exactly that chain, so the
-    bits of ``C`` depend on ``A`` and ``B`` alone; a NaN in ``C`` (from
-    ``inf - inf`` after an overflow) is always the quiet NaN with a zero
-    payload and a clear sign bit. NaN or infinite inputs are refused. The
-    error is that of recursive summation:
+    bits of ``C`` depend on ``A`` and ``B`` alone. NaN or infinite inputs are
+    refused; ``C`` then never holds a NaN (a chain that overflows to +-inf
+    stays there, since every later product is exact and finite). The error is
+    that of recursive summation:
     ``|C - A @ B| <= k u / (1 - k u) * (|A| @ |B|)`` elementwise, ``u`` the
     unit roundoff (2**-24 or 2**-53), barring overflow and underflow.
 
@@ -85,7 +85,6 @@ _MODE_CODE = {name: code for code, name in enumerate(MODES)}
 _DTYPE_CODE = {"int64": 0, "float32": 1, "float64": 2}
 _DTYPE_OF_CODE = {code: name for name, code in _DTYPE_CODE.items()}
 _DIM_MAX = 2**63 - 1  # numpy sizes are signed 64-bit
-_CANONICAL_NAN = {"float32": 0x7FC00000, "float64": 0x7FF8000000000000}
 
 
 def _mode(mode: Any) -> str:
@@ -185,12 +184,15 @@ def _block_values(values: Any, mode: str, rows: int, n: int, exc: type[InvalidIn
         raise exc(f"the row block has shape {values.shape}, expected {(rows, n)}")
     if mode == "modp" and values.size and (values.min() < 0 or values.max() >= MODP):
         raise exc("a modp row block holds a value outside [0, 2**61 - 1)")
-    if mode in _CANONICAL_NAN:
-        nan = np.isnan(values)
-        if nan.any():
-            bits = values[nan].view(np.uint32 if mode == "float32" else np.uint64)
-            if (bits != _CANONICAL_NAN[mode]).any():
-                raise exc("a float row block holds a NaN other than the canonical quiet NaN")
+    if mode in ("float32", "float64") and np.isnan(values).any():
+        raise exc("a float row block holds a NaN, which no product of finite matrices has")
+
+
+def _shape(shape: Any) -> tuple[int, int, int]:
+    if not isinstance(shape, (tuple, list)) or len(shape) != 3:
+        raise InvalidInputError(f"shape must be a tuple (m, k, n), got {shape!r}")
+    m, k, n = (as_int(v, name, maximum=_DIM_MAX) for v, name in zip(shape, ("m", "k", "n")))
+    return (m, k, n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,28 +277,55 @@ def row_block_bytes(block: NDArray[Any], *, mode: str, shape: tuple[int, int, in
 
     The header binds the block to its place in its product, so a block cannot be
     passed off as another block, or as a block of a product of another shape or
-    mode. Only canonical values are accepted: modp values in ``[0, 2**61 - 1)``,
-    and the one canonical NaN of the module docstring.
+    mode. Only values a product can have are accepted: modp values in
+    ``[0, 2**61 - 1)``, floats other than NaN (infinities are fine: overflow).
     """
     mode = _mode(mode)
-    if not isinstance(shape, tuple) or len(shape) != 3:
-        raise InvalidInputError(f"shape must be a tuple (m, k, n), got {shape!r}")
-    m, k, n = (as_int(v, name, maximum=_DIM_MAX) for v, name in zip(shape, ("m", "k", "n")))
+    m, k, n = _shape(shape)
     start = as_int(row_start, "row_start", maximum=_DIM_MAX)
     if not isinstance(block, np.ndarray) or block.ndim != 2:
         raise InvalidInputError("block must be a 2-D numpy array")
     return RowBlock(mode, m, k, n, start, start + block.shape[0], block).to_bytes()
 
 
-def parse_row_block(data: Any) -> RowBlock:
+def parse_row_block(
+    data: Any,
+    *,
+    mode: str | None = None,
+    shape: tuple[int, int, int] | None = None,
+    row_start: int | None = None,
+    row_stop: int | None = None,
+) -> RowBlock:
     """Read the bytes of :func:`row_block_bytes` back, refusing anything not canonical.
 
     Raises :class:`DecodeError` for a wrong magic or version, an unknown mode or
     element type (or one that does not belong to the mode), a non-zero reserved
     byte, a row range not inside ``[0, m)``, a body that is not exactly
     ``(row_stop - row_start) * n`` elements (short or with trailing bytes), a
-    modp value outside ``[0, 2**61 - 1)`` or a non-canonical NaN.
+    modp value outside ``[0, 2**61 - 1)`` or a NaN.
+
+    A verifier that knows which block it asked for passes what it expects
+    (``mode``, ``shape=(m, k, n)``, ``row_start``, ``row_stop``, any subset):
+    a block that differs in any of them raises :class:`DecodeError` too, so a
+    well-formed block of another place, product or mode is refused.
     """
+    block = _parse_row_block(data)
+    checks: list[tuple[str, Any, Any]] = []
+    if mode is not None:
+        checks.append(("mode", _mode(mode), block.mode))
+    if shape is not None:
+        checks.append(("shape", _shape(shape), block.shape))
+    if row_start is not None:
+        checks.append(("row_start", as_int(row_start, "row_start"), block.row_start))
+    if row_stop is not None:
+        checks.append(("row_stop", as_int(row_stop, "row_stop"), block.row_stop))
+    for name, want, got in checks:
+        if want != got:
+            raise DecodeError(f"row block: {name} is {got!r}, expected {want!r}")
+    return block
+
+
+def _parse_row_block(data: Any) -> RowBlock:
     if isinstance(data, str) or not isinstance(data, (bytes, bytearray, memoryview)):
         raise DecodeError(f"row block: expected bytes, not {type(data).__name__}")
     raw = bytes(data)
