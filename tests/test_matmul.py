@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from verifiable._native import ffi, lib
 
 from verifiable import _bindings
-from verifiable._native import ffi, lib
 from verifiable.exceptions import DecodeError, InvalidInputError
 from verifiable.matrix import (
     MODES,
@@ -133,7 +133,9 @@ def ref_fma_chain(a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
             for l in range(k):
                 if math.isinf(s):
                     break  # exact finite products never move an infinity
-                s = round_to(Fraction(float(a[i, l])) * Fraction(float(b[l, j])) + Fraction(s), p, emin, emax)
+                s = round_to(
+                    Fraction(float(a[i, l])) * Fraction(float(b[l, j])) + Fraction(s), p, emin, emax
+                )
             out[i, j] = s
     return out
 
@@ -150,12 +152,31 @@ def rand_int(rng: np.random.Generator, shape: tuple[int, int], kind: str) -> np.
         return rng.integers(-(2**63), 2**63, size=shape, dtype=np.int64)
     if kind == "small":
         return rng.integers(-5, 6, size=shape, dtype=np.int64)
-    special = np.array([0, 1, -1, 2**63 - 1, -(2**63), MODP, MODP - 1, MODP + 1, -MODP, 2**61, 2**32,
-                        2**32 - 1, 2**52, 2**52 - 1], dtype=np.int64)
+    special = np.array(
+        [
+            0,
+            1,
+            -1,
+            2**63 - 1,
+            -(2**63),
+            MODP,
+            MODP - 1,
+            MODP + 1,
+            -MODP,
+            2**61,
+            2**32,
+            2**32 - 1,
+            2**52,
+            2**52 - 1,
+        ],
+        dtype=np.int64,
+    )
     return rng.choice(special, size=shape)
 
 
-def rand_float(rng: np.random.Generator, shape: tuple[int, int], mode: str, kind: str) -> np.ndarray:
+def rand_float(
+    rng: np.random.Generator, shape: tuple[int, int], mode: str, kind: str
+) -> np.ndarray:
     if kind == "normal":
         x = rng.standard_normal(shape)
     elif kind == "wide":  # magnitudes from 2**-40 to 2**40, both signs: lots of cancellation
@@ -180,7 +201,9 @@ def test_constants() -> None:
 
 @HYP
 @given(shape=shapes, kind=st.sampled_from(["full", "small", "special"]), seed=st.integers(0, 2**32))
-def test_int64_matches_python(kernel: str, shape: tuple[int, int, int], kind: str, seed: int) -> None:
+def test_int64_matches_python(
+    kernel: str, shape: tuple[int, int, int], kind: str, seed: int
+) -> None:
     m, k, n = shape
     rng = np.random.default_rng(seed)
     a, b = rand_int(rng, (m, k), kind), rand_int(rng, (k, n), kind)
@@ -192,7 +215,9 @@ def test_int64_matches_python(kernel: str, shape: tuple[int, int, int], kind: st
 
 @HYP
 @given(shape=shapes, kind=st.sampled_from(["full", "small", "special"]), seed=st.integers(0, 2**32))
-def test_modp_matches_python(kernel: str, shape: tuple[int, int, int], kind: str, seed: int) -> None:
+def test_modp_matches_python(
+    kernel: str, shape: tuple[int, int, int], kind: str, seed: int
+) -> None:
     m, k, n = shape
     rng = np.random.default_rng(seed)
     a, b = rand_int(rng, (m, k), kind), rand_int(rng, (k, n), kind)
@@ -203,8 +228,23 @@ def test_modp_matches_python(kernel: str, shape: tuple[int, int, int], kind: str
 
 
 def test_modp_input_reduction(kernel: str) -> None:
-    values = [0, 1, -1, MODP - 1, MODP, MODP + 1, -MODP, -MODP - 1, 2**61, 2**62, 2**63 - 1,
-              -(2**63), -(2**63) + 1, -8, 7]
+    values = [
+        0,
+        1,
+        -1,
+        MODP - 1,
+        MODP,
+        MODP + 1,
+        -MODP,
+        -MODP - 1,
+        2**61,
+        2**62,
+        2**63 - 1,
+        -(2**63),
+        -(2**63) + 1,
+        -8,
+        7,
+    ]
     a = np.array(values, dtype=np.int64).reshape(-1, 1)
     one = np.ones((1, 1), dtype=np.int64)
     assert matmul(a, one, mode="modp").ravel().tolist() == [v % MODP for v in values]
@@ -223,8 +263,19 @@ def test_modp_worst_case_sums(kernel: str) -> None:
 
 # Shapes across the cache blocks (KC = 256, MC = 128 / 144, micro-tiles up to 12 x 32,
 # NC = 2048 / 4096 columns) with ragged edges, plus 1 x k, k x 1 and empty ones.
-BLOCK_SHAPES = [(1, 700, 1), (1, 1, 67), (67, 1, 1), (145, 513, 37), (13, 257, 33),
-                (3, 5, 2100), (0, 5, 3), (4, 0, 3), (4, 5, 0), (0, 0, 0), (2, 3, 4100)]
+BLOCK_SHAPES = [
+    (1, 700, 1),
+    (1, 1, 67),
+    (67, 1, 1),
+    (145, 513, 37),
+    (13, 257, 33),
+    (3, 5, 2100),
+    (0, 5, 3),
+    (4, 0, 3),
+    (4, 5, 0),
+    (0, 0, 0),
+    (2, 3, 4100),
+]
 
 
 @pytest.mark.parametrize("shape", BLOCK_SHAPES, ids=lambda s: "x".join(map(str, s)))
@@ -247,10 +298,15 @@ def test_limb_reference_is_exact() -> None:
 
 
 @HYP
-@given(shape=shapes, mode=st.sampled_from(FLOAT_MODES), kind=st.sampled_from(["normal", "wide", "exact"]),
-       seed=st.integers(0, 2**32))
-def test_float_is_the_fma_chain(kernel: str, shape: tuple[int, int, int], mode: str, kind: str,
-                                seed: int) -> None:
+@given(
+    shape=shapes,
+    mode=st.sampled_from(FLOAT_MODES),
+    kind=st.sampled_from(["normal", "wide", "exact"]),
+    seed=st.integers(0, 2**32),
+)
+def test_float_is_the_fma_chain(
+    kernel: str, shape: tuple[int, int, int], mode: str, kind: str, seed: int
+) -> None:
     m, k, n = shape
     rng = np.random.default_rng(seed)
     a, b = rand_float(rng, (m, k), mode, kind), rand_float(rng, (k, n), mode, kind)
@@ -289,9 +345,14 @@ def test_subnormals_survive_flush_to_zero_callers(kernel: str) -> None:
 
 
 @pytest.mark.parametrize("mode", FLOAT_MODES)
-@pytest.mark.parametrize("shape", [(145, 513, 37), (13, 257, 70), (1, 900, 1), (40, 20, 300), (3, 300, 4200)],
-                         ids=lambda s: "x".join(map(str, s)))
-def test_float_same_bits_every_kernel_and_thread_count(mode: str, shape: tuple[int, int, int]) -> None:
+@pytest.mark.parametrize(
+    "shape",
+    [(145, 513, 37), (13, 257, 70), (1, 900, 1), (40, 20, 300), (3, 300, 4200)],
+    ids=lambda s: "x".join(map(str, s)),
+)
+def test_float_same_bits_every_kernel_and_thread_count(
+    mode: str, shape: tuple[int, int, int]
+) -> None:
     m, k, n = shape
     rng = np.random.default_rng(m + k + n)
     a, b = rand_float(rng, (m, k), mode, "wide"), rand_float(rng, (k, n), mode, "wide")
@@ -364,7 +425,17 @@ def test_integer_modes_same_on_every_kernel(mode: str) -> None:
     if mode in FLOAT_MODES:
         return  # covered by test_float_same_bits_every_kernel_and_thread_count
     rng = np.random.default_rng(8)
-    a, b = rand_int(rng, (37, 270, ), "full"), rand_int(rng, (270, 29), "full")
+    a, b = (
+        rand_int(
+            rng,
+            (
+                37,
+                270,
+            ),
+            "full",
+        ),
+        rand_int(rng, (270, 29), "full"),
+    )
     previous = matmul_kernel()
     try:
         outs = set()
@@ -412,8 +483,14 @@ def test_kernel_selection() -> None:
 
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
 
 
 def test_environment_forces_a_kernel() -> None:
@@ -437,8 +514,13 @@ def block_of(mode: str, m: int, k: int, n: int, start: int, stop: int, seed: int
 
 
 @HYP
-@given(mode=st.sampled_from(MODES), m=st.integers(0, 12), k=st.integers(0, 5), n=st.integers(0, 7),
-       data=st.data())
+@given(
+    mode=st.sampled_from(MODES),
+    m=st.integers(0, 12),
+    k=st.integers(0, 5),
+    n=st.integers(0, 7),
+    data=st.data(),
+)
 def test_row_block_round_trip(mode: str, m: int, k: int, n: int, data: st.DataObject) -> None:
     start = data.draw(st.integers(0, m))
     stop = data.draw(st.integers(start, m))
@@ -449,23 +531,35 @@ def test_row_block_round_trip(mode: str, m: int, k: int, n: int, data: st.DataOb
     assert (rb.mode, rb.m, rb.k, rb.n, rb.row_start, rb.row_stop) == (mode, m, k, n, start, stop)
     assert rb.shape == (m, k, n)
     assert bits(rb.values) == bits(blk) and rb.values.dtype == DTYPE[mode]
-    assert rb.to_bytes() == raw and RowBlock.from_bytes(raw) == rb and hash(rb) == hash(RowBlock.from_bytes(raw))
+    assert (
+        rb.to_bytes() == raw
+        and RowBlock.from_bytes(raw) == rb
+        and hash(rb) == hash(RowBlock.from_bytes(raw))
+    )
 
 
 def test_row_block_known_bytes() -> None:
     blk = np.array([[1, -2]], dtype=np.int64)
     raw = row_block_bytes(blk, mode="int64", shape=(3, 4, 2), row_start=2)
     assert raw == (
-        b"VFMB\x01\x00\x00\x00" + (3).to_bytes(8, "little") + (4).to_bytes(8, "little")
-        + (2).to_bytes(8, "little") + (2).to_bytes(8, "little") + (3).to_bytes(8, "little")
-        + (1).to_bytes(8, "little") + (2**64 - 2).to_bytes(8, "little")
+        b"VFMB\x01\x00\x00\x00"
+        + (3).to_bytes(8, "little")
+        + (4).to_bytes(8, "little")
+        + (2).to_bytes(8, "little")
+        + (2).to_bytes(8, "little")
+        + (3).to_bytes(8, "little")
+        + (1).to_bytes(8, "little")
+        + (2**64 - 2).to_bytes(8, "little")
     )
-    f32 = row_block_bytes(np.array([[1.5]], dtype=np.float32), mode="float32", shape=(1, 1, 1),
-                          row_start=0)
+    f32 = row_block_bytes(
+        np.array([[1.5]], dtype=np.float32), mode="float32", shape=(1, 1, 1), row_start=0
+    )
     assert f32[4:8] == b"\x01\x02\x01\x00" and f32[48:] == bytes.fromhex("0000c03f")
     f64 = row_block_bytes(np.array([[1.5]]), mode="float64", shape=(1, 1, 1), row_start=0)
     assert f64[4:8] == b"\x01\x03\x02\x00" and f64[48:] == bytes.fromhex("000000000000f83f")
-    modp = row_block_bytes(np.array([[5]], dtype=np.int64), mode="modp", shape=(1, 1, 1), row_start=0)
+    modp = row_block_bytes(
+        np.array([[5]], dtype=np.int64), mode="modp", shape=(1, 1, 1), row_start=0
+    )
     assert modp[4:8] == b"\x01\x01\x00\x00"
 
 
@@ -481,8 +575,16 @@ def test_row_block_values_are_frozen() -> None:
 
 
 FIELDS = {  # header field: (offset, size)
-    "magic": (0, 4), "version": (4, 1), "mode": (5, 1), "dtype": (6, 1), "reserved": (7, 1),
-    "m": (8, 8), "k": (16, 8), "n": (24, 8), "row_start": (32, 8), "row_stop": (40, 8),
+    "magic": (0, 4),
+    "version": (4, 1),
+    "mode": (5, 1),
+    "dtype": (6, 1),
+    "reserved": (7, 1),
+    "m": (8, 8),
+    "k": (16, 8),
+    "n": (24, 8),
+    "row_start": (32, 8),
+    "row_stop": (40, 8),
 }
 
 
@@ -494,7 +596,7 @@ def test_row_block_tampering_is_refused(mode: str) -> None:
     expect = {"mode": mode, "shape": (m, k, n), "row_start": start, "row_stop": stop}
     parse_row_block(raw, **expect)
     # every bit of every header field, flipped one at a time
-    for name, (off, size) in FIELDS.items():
+    for off, size in FIELDS.values():
         for bit in range(8 * size):
             bad = bytearray(raw)
             bad[off + bit // 8] ^= 1 << (bit % 8)
@@ -508,16 +610,35 @@ def test_row_block_tampering_is_refused(mode: str) -> None:
         with pytest.raises(DecodeError):
             parse_row_block(wrong)
     # well-formed blocks of another place or product are refused by the expectation
-    for other in ({"mode": "int64" if mode != "int64" else "modp"}, {"shape": (m + 1, k, n)},
-                  {"shape": (m, k + 1, n)}, {"row_start": start + 1}, {"row_stop": stop - 1}):
+    for other in (
+        {"mode": "int64" if mode != "int64" else "modp"},
+        {"shape": (m + 1, k, n)},
+        {"shape": (m, k + 1, n)},
+        {"row_start": start + 1},
+        {"row_stop": stop - 1},
+    ):
         with pytest.raises(DecodeError):
             parse_row_block(raw, **{**expect, **other})
 
 
-def _header(mode: int, dtype: int, m: int, k: int, n: int, start: int, stop: int, *,
-            magic: bytes = b"VFMB", version: int = 1, reserved: int = 0) -> bytes:
-    return (magic + bytes([version, mode, dtype, reserved])
-            + b"".join(v.to_bytes(8, "little") for v in (m, k, n, start, stop)))
+def _header(
+    mode: int,
+    dtype: int,
+    m: int,
+    k: int,
+    n: int,
+    start: int,
+    stop: int,
+    *,
+    magic: bytes = b"VFMB",
+    version: int = 1,
+    reserved: int = 0,
+) -> bytes:
+    return (
+        magic
+        + bytes([version, mode, dtype, reserved])
+        + b"".join(v.to_bytes(8, "little") for v in (m, k, n, start, stop))
+    )
 
 
 def test_row_block_malformed_headers() -> None:
@@ -528,14 +649,14 @@ def test_row_block_malformed_headers() -> None:
         _header(0, 0, 1, 1, 1, 0, 1, magic=b"VFMC") + body,
         _header(0, 0, 1, 1, 1, 0, 1, version=2) + body,
         _header(0, 0, 1, 1, 1, 0, 1, reserved=1) + body,
-        _header(4, 0, 1, 1, 1, 0, 1) + body,         # unknown mode
-        _header(0, 3, 1, 1, 1, 0, 1) + body,         # unknown element type
-        _header(0, 2, 1, 1, 1, 0, 1) + body,         # float64 elements in int64 mode
-        _header(2, 2, 1, 1, 1, 0, 1) + body,         # float32 mode with float64 elements
-        _header(0, 0, 1, 1, 1, 1, 0),                # row_start > row_stop
-        _header(0, 0, 1, 1, 1, 0, 2) + body * 2,     # row_stop > m
+        _header(4, 0, 1, 1, 1, 0, 1) + body,  # unknown mode
+        _header(0, 3, 1, 1, 1, 0, 1) + body,  # unknown element type
+        _header(0, 2, 1, 1, 1, 0, 1) + body,  # float64 elements in int64 mode
+        _header(2, 2, 1, 1, 1, 0, 1) + body,  # float32 mode with float64 elements
+        _header(0, 0, 1, 1, 1, 1, 0),  # row_start > row_stop
+        _header(0, 0, 1, 1, 1, 0, 2) + body * 2,  # row_stop > m
         _header(0, 0, 2**64 - 1, 1, 1, 0, 2**64 - 1),  # huge: the length cannot match
-        _header(0, 0, 2**63, 1, 0, 0, 2**63),        # a dimension beyond numpy's sizes
+        _header(0, 0, 2**63, 1, 0, 0, 2**63),  # a dimension beyond numpy's sizes
         _header(1, 0, 1, 1, 1, 0, 1) + MODP.to_bytes(8, "little"),  # modp value = p
         _header(1, 0, 1, 1, 1, 0, 1) + (2**64 - 1).to_bytes(8, "little"),  # modp value = -1
         _header(3, 2, 1, 1, 1, 0, 1) + bytes.fromhex("000000000000f87f"),  # NaN
@@ -561,7 +682,12 @@ def test_row_block_bytes_refuses_bad_blocks() -> None:
         {"block": good, "mode": "float64", "shape": (4, 1, 3), "row_start": 0},  # dtype
         {"block": good - 1, "mode": "modp", "shape": (4, 1, 3), "row_start": 0},  # below 0
         {"block": good + MODP, "mode": "modp", "shape": (4, 1, 3), "row_start": 0},  # p
-        {"block": good.astype(float) * np.nan, "mode": "float64", "shape": (4, 1, 3), "row_start": 0},
+        {
+            "block": good.astype(float) * np.nan,
+            "mode": "float64",
+            "shape": (4, 1, 3),
+            "row_start": 0,
+        },
         {"block": good.ravel(), "mode": "int64", "shape": (4, 1, 3), "row_start": 0},  # 1-D
         {"block": good.tolist(), "mode": "int64", "shape": (4, 1, 3), "row_start": 0},
         {"block": good, "mode": "int32", "shape": (4, 1, 3), "row_start": 0},
@@ -607,7 +733,9 @@ def test_bad_operands() -> None:
     for a, b, mode, message in cases:
         with pytest.raises(InvalidInputError, match=message):
             matmul(a, b, mode=mode)
-    unaligned = np.frombuffer(bytearray(8 * 12 + 1), dtype=np.int64, offset=1, count=12).reshape(3, 4)
+    unaligned = np.frombuffer(bytearray(8 * 12 + 1), dtype=np.int64, offset=1, count=12).reshape(
+        3, 4
+    )
     assert not unaligned.flags.aligned
     with pytest.raises(InvalidInputError, match="aligned"):
         matmul(unaligned, col_i, mode="int64")
@@ -619,8 +747,21 @@ def test_bad_operands() -> None:
             matmul_rows(i64, col_i, start, stop, mode="int64")
 
 
-def _kernel_call(mode: int, a: Any, a_len: int, b: Any, b_len: int, m: int, k: int, n: int, c: Any,
-                 c_len: int, work: Any, work_len: int, threads: int = 1) -> int:
+def _kernel_call(
+    mode: int,
+    a: Any,
+    a_len: int,
+    b: Any,
+    b_len: int,
+    m: int,
+    k: int,
+    n: int,
+    c: Any,
+    c_len: int,
+    work: Any,
+    work_len: int,
+    threads: int = 1,
+) -> int:
     return int(lib.vf_matmul(mode, a, a_len, b, b_len, m, k, n, c, c_len, work, work_len, threads))
 
 
@@ -638,7 +779,20 @@ def test_kernel_rechecks_its_arguments() -> None:
     assert _kernel_call(*args) == lib.VF_OK and (c == 4).all()
 
     def call(**change: Any) -> int:
-        names = ["mode", "a", "a_len", "b", "b_len", "m", "k", "n", "c", "c_len", "work", "work_len"]
+        names = [
+            "mode",
+            "a",
+            "a_len",
+            "b",
+            "b_len",
+            "m",
+            "k",
+            "n",
+            "c",
+            "c_len",
+            "work",
+            "work_len",
+        ]
         values = dict(zip(names, args))
         values.update(change)
         return _kernel_call(*(values[n] for n in names))
@@ -666,10 +820,20 @@ def test_kernel_rechecks_its_arguments() -> None:
     fa[2, 3] = np.nan
     assert lib.vf_matmul_workspace_size(lib.VF_MM_FLOAT64, 3, 4, 2, 1, size) == lib.VF_OK
     fw = np.empty(size[0], dtype=np.uint8)
-    rc = _kernel_call(lib.VF_MM_FLOAT64, *[ffi.from_buffer("uint8_t[]", x) for x in (fa,)], fa.nbytes,
-                      ffi.from_buffer("uint8_t[]", fb), fb.nbytes, 3, 4, 2,
-                      ffi.from_buffer("uint8_t[]", fc), fc.nbytes, ffi.from_buffer("uint8_t[]", fw),
-                      fw.nbytes)
+    rc = _kernel_call(
+        lib.VF_MM_FLOAT64,
+        *[ffi.from_buffer("uint8_t[]", x) for x in (fa,)],
+        fa.nbytes,
+        ffi.from_buffer("uint8_t[]", fb),
+        fb.nbytes,
+        3,
+        4,
+        2,
+        ffi.from_buffer("uint8_t[]", fc),
+        fc.nbytes,
+        ffi.from_buffer("uint8_t[]", fw),
+        fw.nbytes,
+    )
     assert rc == lib.VF_E_NONFINITE
     # and the binding turns a status into the exception
     with pytest.raises(InvalidInputError, match="matmul"):

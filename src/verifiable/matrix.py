@@ -138,12 +138,15 @@ def _operands(a: Any, b: Any, mode: Any) -> tuple[NDArray[Any], NDArray[Any], st
     b = _operand(b, "b", mode)
     if a.shape[1] != b.shape[0]:
         raise InvalidInputError(
-            f"inner dimensions differ: a is {a.shape[0]}x{a.shape[1]}, b is {b.shape[0]}x{b.shape[1]}"
+            f"inner dimensions differ: a is {a.shape[0]}x{a.shape[1]}, "
+            f"b is {b.shape[0]}x{b.shape[1]}"
         )
     return a, b, mode
 
 
-def matmul(a: NDArray[Any], b: NDArray[Any], *, mode: str, threads: int | None = None) -> NDArray[Any]:
+def matmul(
+    a: NDArray[Any], b: NDArray[Any], *, mode: str, threads: int | None = None
+) -> NDArray[Any]:
     """``a @ b`` in ``mode`` (see the module docstring), as a new array of the mode's dtype.
 
     ``a`` is m x k and ``b`` is k x n; any of m, k, n may be 0 (k = 0 gives zeros).
@@ -197,7 +200,7 @@ def _shape(shape: Any) -> tuple[int, int, int]:
 
 @dataclass(frozen=True, eq=False)
 class RowBlock:
-    """Rows ``[row_start, row_stop)`` of the ``m x n`` product of an ``m x k`` and a ``k x n`` matrix.
+    """Rows ``[row_start, row_stop)`` of the m x n product of an m x k and a k x n matrix.
 
     ``values`` has shape ``(row_stop - row_start, n)`` and the mode's dtype; the
     instance keeps a read-only copy. :meth:`to_bytes` gives its canonical bytes.
@@ -240,8 +243,16 @@ class RowBlock:
     def to_bytes(self) -> bytes:
         """The canonical bytes (see :func:`row_block_bytes`)."""
         header = _HEADER.pack(
-            _MAGIC, _VERSION, _MODE_CODE[self.mode], _DTYPE_CODE[str(self.values.dtype)], 0,
-            self.m, self.k, self.n, self.row_start, self.row_stop,
+            _MAGIC,
+            _VERSION,
+            _MODE_CODE[self.mode],
+            _DTYPE_CODE[str(self.values.dtype)],
+            0,
+            self.m,
+            self.k,
+            self.n,
+            self.row_start,
+            self.row_stop,
         )
         little = self.values.astype(self.values.dtype.newbyteorder("<"), copy=False)
         return header + little.tobytes()
@@ -252,8 +263,10 @@ class RowBlock:
         return parse_row_block(data)
 
 
-def row_block_bytes(block: NDArray[Any], *, mode: str, shape: tuple[int, int, int], row_start: int) -> bytes:
-    """Canonical bytes of rows ``[row_start, row_start + len(block))`` of an ``m x k @ k x n`` product.
+def row_block_bytes(
+    block: NDArray[Any], *, mode: str, shape: tuple[int, int, int], row_start: int
+) -> bytes:
+    """Canonical bytes of rows ``[row_start, row_start + len(block))`` of an m x k @ k x n product.
 
     ``shape`` is ``(m, k, n)`` of the whole product. The bytes are a 48-byte
     header followed by the block, row-major, each element little-endian:
@@ -335,7 +348,9 @@ def _parse_row_block(data: Any) -> RowBlock:
     if magic != _MAGIC:
         raise DecodeError(f"row block: wrong magic {magic!r}, expected {_MAGIC!r}")
     if version != _VERSION:
-        raise DecodeError(f"row block: unknown version {version}, this library reads version {_VERSION}")
+        raise DecodeError(
+            f"row block: unknown version {version}, this library reads version {_VERSION}"
+        )
     if mode_code >= len(MODES):
         raise DecodeError(f"row block: unknown mode code {mode_code}")
     mode = MODES[mode_code]
