@@ -511,10 +511,21 @@ int vf_matmul_set_kernel(int kernel)
 
 static size_t elem_size(int mode) { return mode == VF_MM_FLOAT32 ? 4 : 8; }
 
-/* A[0:rows, 0:kc] (row stride lda) into MR-tall strips, zero-padded. */
-static void pack_a64(const uint64_t *a, size_t lda, size_t rows, size_t kc, size_t mr, int split,
-                     int modp, uint64_t *dst)
+/* Exponent fields: all ones for a NaN or an infinity. */
+#define EXP64 0x7ff0000000000000ULL
+#define EXP32 0x7f800000U
+
+/*
+ * The packers copy A[0:rows, 0:kc] (row stride lda) into MR-tall strips and
+ * B[0:kc, 0:cols] (row stride ldb) into NR-wide strips, zero-padded, reducing
+ * mod p values on the way (modp) and appending high parts (split).  They
+ * return non-zero when a float64 (f64) or float32 value is a NaN or an
+ * infinity: the inputs are checked as they are read anyway.
+ */
+static int pack_a64(const uint64_t *a, size_t lda, size_t rows, size_t kc, size_t mr, int split,
+                    int modp, int f64, uint64_t *dst)
 {
+    int bad = 0;
     for (size_t s = 0; s < rows; s += mr) {
         size_t h = rows - s < mr ? rows - s : mr;
         const uint64_t *src = a + s * lda;
@@ -524,6 +535,7 @@ static void pack_a64(const uint64_t *a, size_t lda, size_t rows, size_t kc, size
                 uint64_t v = src[i * lda + l];
                 if (modp)
                     v = modp_from_i64(v);
+                bad |= (v & EXP64) == EXP64;
                 dst[i] = v;
                 if (split)
                     dst[mr + i] = v >> split;
@@ -536,12 +548,13 @@ static void pack_a64(const uint64_t *a, size_t lda, size_t rows, size_t kc, size
             dst += split ? 2 * mr : mr;
         }
     }
+    return f64 && bad;
 }
 
-/* B[0:kc, 0:cols] (row stride ldb) into NR-wide strips, zero-padded. */
-static void pack_b64(const uint64_t *b, size_t ldb, size_t kc, size_t cols, size_t nr, int split,
-                     int modp, uint64_t *dst)
+static int pack_b64(const uint64_t *b, size_t ldb, size_t kc, size_t cols, size_t nr, int split,
+                    int modp, int f64, uint64_t *dst)
 {
+    int bad = 0;
     for (size_t s = 0; s < cols; s += nr) {
         size_t w = cols - s < nr ? cols - s : nr;
         for (size_t l = 0; l < kc; l++) {
@@ -551,6 +564,7 @@ static void pack_b64(const uint64_t *b, size_t ldb, size_t kc, size_t cols, size
                 uint64_t v = src[j];
                 if (modp)
                     v = modp_from_i64(v);
+                bad |= (v & EXP64) == EXP64;
                 dst[j] = v;
                 if (split)
                     dst[nr + j] = v >> split;
@@ -563,38 +577,49 @@ static void pack_b64(const uint64_t *b, size_t ldb, size_t kc, size_t cols, size
             dst += split ? 2 * nr : nr;
         }
     }
+    return f64 && bad;
 }
 
-static void pack_a32(const uint32_t *a, size_t lda, size_t rows, size_t kc, size_t mr,
-                     uint32_t *dst)
+static int pack_a32(const uint32_t *a, size_t lda, size_t rows, size_t kc, size_t mr,
+                    uint32_t *dst)
 {
+    int bad = 0;
     for (size_t s = 0; s < rows; s += mr) {
         size_t h = rows - s < mr ? rows - s : mr;
         const uint32_t *src = a + s * lda;
         for (size_t l = 0; l < kc; l++, dst += mr) {
             size_t i = 0;
-            for (; i < h; i++)
-                dst[i] = src[i * lda + l];
+            for (; i < h; i++) {
+                uint32_t v = src[i * lda + l];
+                bad |= (v & EXP32) == EXP32;
+                dst[i] = v;
+            }
             for (; i < mr; i++)
                 dst[i] = 0;
         }
     }
+    return bad;
 }
 
-static void pack_b32(const uint32_t *b, size_t ldb, size_t kc, size_t cols, size_t nr,
-                     uint32_t *dst)
+static int pack_b32(const uint32_t *b, size_t ldb, size_t kc, size_t cols, size_t nr,
+                    uint32_t *dst)
 {
+    int bad = 0;
     for (size_t s = 0; s < cols; s += nr) {
         size_t w = cols - s < nr ? cols - s : nr;
         for (size_t l = 0; l < kc; l++, dst += nr) {
             const uint32_t *src = b + l * ldb + s;
             size_t j = 0;
-            for (; j < w; j++)
-                dst[j] = src[j];
+            for (; j < w; j++) {
+                uint32_t v = src[j];
+                bad |= (v & EXP32) == EXP32;
+                dst[j] = v;
+            }
             for (; j < nr; j++)
                 dst[j] = 0;
         }
     }
+    return bad;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -682,6 +707,7 @@ typedef struct {
     uint8_t *work;
     size_t a_bytes, b_bytes;
     size_t parts, strips; /* row parts (one per thread) and MR-tall row strips */
+    atomic_int *bad;      /* set when a float input is a NaN or an infinity */
 } mm_job;
 
 /* A tile sticking out of C (h < MR or w < NR) goes through a zero-filled buffer. */
@@ -710,7 +736,7 @@ static void part_rows(const mm_job *job, size_t p, size_t *r0, size_t *r1)
         *r1 = job->m;
 }
 
-static void mm_part(const mm_job *job, size_t part)
+static int mm_part(const mm_job *job, size_t part)
 {
     const mm_impl *im = job->im;
     size_t mr = (size_t)im->mr, nr = (size_t)im->nr, es = job->es;
@@ -719,7 +745,8 @@ static void mm_part(const mm_job *job, size_t part)
     uintptr_t base = (uintptr_t)(job->work + part * (job->a_bytes + job->b_bytes + ALIGN));
     uint8_t *ap = (uint8_t *)((base + ALIGN - 1) / ALIGN * ALIGN);
     uint8_t *bp = ap + job->a_bytes;
-    int f = im->split ? 2 : 1, modp = job->mode == VF_MM_MODP;
+    int f = im->split ? 2 : 1, modp = job->mode == VF_MM_MODP, bad = 0;
+    int f64 = job->mode == VF_MM_FLOAT64;
 
     for (size_t jc = 0; jc < n; jc += (size_t)im->nc) {
         size_t nc = n - jc < (size_t)im->nc ? n - jc : (size_t)im->nc;
@@ -727,18 +754,19 @@ static void mm_part(const mm_job *job, size_t part)
             size_t kc = k - pc < (size_t)im->kc ? k - pc : (size_t)im->kc;
             int acc = pc > 0;
             if (es == 8)
-                pack_b64((const uint64_t *)job->b + pc * n + jc, n, kc, nc, nr, im->split, modp,
-                         (uint64_t *)bp);
+                bad |= pack_b64((const uint64_t *)job->b + pc * n + jc, n, kc, nc, nr, im->split,
+                                modp, f64, (uint64_t *)bp);
             else
-                pack_b32((const uint32_t *)job->b + pc * n + jc, n, kc, nc, nr, (uint32_t *)bp);
+                bad |= pack_b32((const uint32_t *)job->b + pc * n + jc, n, kc, nc, nr,
+                                (uint32_t *)bp);
             for (size_t ic = r0; ic < r1; ic += (size_t)im->mc) {
                 size_t mc = r1 - ic < (size_t)im->mc ? r1 - ic : (size_t)im->mc;
                 if (es == 8)
-                    pack_a64((const uint64_t *)job->a + ic * k + pc, k, mc, kc, mr, im->split,
-                             modp, (uint64_t *)ap);
+                    bad |= pack_a64((const uint64_t *)job->a + ic * k + pc, k, mc, kc, mr,
+                                    im->split, modp, f64, (uint64_t *)ap);
                 else
-                    pack_a32((const uint32_t *)job->a + ic * k + pc, k, mc, kc, mr,
-                             (uint32_t *)ap);
+                    bad |= pack_a32((const uint32_t *)job->a + ic * k + pc, k, mc, kc, mr,
+                                    (uint32_t *)ap);
                 for (size_t jr = 0; jr < nc; jr += nr) {
                     const uint8_t *bs = bp + jr * kc * es * (size_t)f;
                     size_t w = nc - jr < nr ? nc - jr : nr;
@@ -755,6 +783,7 @@ static void mm_part(const mm_job *job, size_t part)
             }
         }
     }
+    return bad;
 }
 
 static void mm_range(void *ctx, size_t lo, size_t hi)
@@ -773,7 +802,8 @@ static void mm_range(void *ctx, size_t lo, size_t hi)
         fesetround(FE_TONEAREST);
 #endif
     for (size_t p = lo; p < hi; p++)
-        mm_part(job, p);
+        if (mm_part(job, p))
+            atomic_store(job->bad, 1);
 #if VF_X86
     _mm_setcsr(csr);
 #else
@@ -813,17 +843,17 @@ int vf_matmul(int mode, const uint8_t *a, size_t a_len, const uint8_t *b, size_t
         return VF_E_NULL;
     if ((mk && (uintptr_t)a % es) || (kn && (uintptr_t)b % es) || (mn && (uintptr_t)c % es))
         return VF_E_ARG;
-    if ((mode == VF_MM_FLOAT32 || mode == VF_MM_FLOAT64) &&
-        (has_nonfinite(mode, a, mk) || has_nonfinite(mode, b, kn)))
-        return VF_E_NONFINITE;
-    if (mn == 0)
-        return VF_OK;
+    int fl = mode == VF_MM_FLOAT32 || mode == VF_MM_FLOAT64;
+    if (mn == 0) /* nothing to compute, but still nothing to accept with a NaN */
+        return fl && (has_nonfinite(mode, a, mk) || has_nonfinite(mode, b, kn)) ? VF_E_NONFINITE
+                                                                                 : VF_OK;
     if (k == 0) { /* empty sums: +0 (all-zero bits) in every mode */
         memset(c, 0, mn);
         return VF_OK;
     }
 
     const mm_impl *im = impl_for(vf_matmul_kernel(), mode);
+
     size_t strips = (m + (size_t)im->mr - 1) / (size_t)im->mr;
     size_t parts = (size_t)nthreads < strips ? (size_t)nthreads : strips;
     if (m * k < MM_PARALLEL_MIN && n < MM_PARALLEL_MIN && m * k * n < MM_PARALLEL_MIN)
@@ -834,7 +864,9 @@ int vf_matmul(int mode, const uint8_t *a, size_t a_len, const uint8_t *b, size_t
     if (work == NULL || work_len < need)
         return work == NULL ? VF_E_NULL : VF_E_LENGTH;
 
-    mm_job job = {im, mode, es, a, b, c, m, k, n, work, ab, bb, parts, strips};
+    atomic_int bad = 0;
+    mm_job job = {im, mode, es, a, b, c, m, k, n, work, ab, bb, parts, strips, &bad};
     vf__parallel((int)parts, parts, 1, mm_range, &job);
-    return VF_OK;
+    /* every element of A and B went through a packer (m, k, n > 0 here) */
+    return atomic_load(&bad) ? VF_E_NONFINITE : VF_OK;
 }

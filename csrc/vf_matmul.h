@@ -59,7 +59,8 @@ int vf_matmul_workspace_size(int mode, size_t m, size_t k, size_t n, int nthread
 /*
  * C = A @ B.  a_len, b_len and c_len are byte lengths and must equal
  * m*k, k*n and m*n elements exactly; a, b and c must be aligned to the element
- * size.  work is scratch of at least vf_matmul_workspace_size bytes.
+ * size.  work is scratch of at least vf_matmul_workspace_size bytes.  After
+ * an error (VF_E_NONFINITE included) the contents of C are unspecified.
  */
 int vf_matmul(int mode, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len, size_t m,
               size_t k, size_t n, uint8_t *c, size_t c_len, uint8_t *work, size_t work_len,

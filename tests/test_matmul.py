@@ -747,6 +747,39 @@ def test_bad_operands() -> None:
             matmul_rows(i64, col_i, start, stop, mode="int64")
 
 
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    mode=st.sampled_from(FLOAT_MODES),
+    shape=st.tuples(st.integers(0, 30), st.integers(0, 300), st.integers(0, 40)),
+    where=st.sampled_from(["a", "b"]),
+    value=st.sampled_from([math.nan, math.inf, -math.inf]),
+    data=st.data(),
+)
+def test_nonfinite_found_anywhere(
+    kernel: str,
+    mode: str,
+    shape: tuple[int, int, int],
+    where: str,
+    value: float,
+    data: st.DataObject,
+) -> None:
+    """The kernel checks floats while packing them: a NaN or an infinity at any position of
+    either operand, any tile or block edge, is refused (also when the product is empty)."""
+    m, k, n = shape
+    a = np.ones((m, k), dtype=DTYPE[mode])
+    b = np.ones((k, n), dtype=DTYPE[mode])
+    target = a if where == "a" else b
+    if target.size == 0:
+        return
+    i = data.draw(st.integers(0, target.shape[0] - 1))
+    j = data.draw(st.integers(0, target.shape[1] - 1))
+    target[i, j] = value
+    with pytest.raises(InvalidInputError, match=f"{where} holds a NaN or an infinity"):
+        matmul(a, b, mode=mode)
+
+
 def _kernel_call(
     mode: int,
     a: Any,
