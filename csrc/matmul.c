@@ -225,9 +225,9 @@ static void mk_f32_portable(size_t kc, const void *ap_, const void *bp_, void *c
                 STOREU(c + (size_t)i * ldc + (size_t)(v * W), t[i][v]);                           \
     }
 
-VF_FLOAT_MICRO(mk_f64_avx2, VF_AVX2, double, __m256d, 6, 2, 4, _mm256_loadu_pd, _mm256_storeu_pd,
+VF_FLOAT_MICRO(mk_f64_avx2, VF_AVX2, double, __m256d, 4, 3, 4, _mm256_loadu_pd, _mm256_storeu_pd,
                _mm256_setzero_pd, _mm256_broadcast_sd, _mm256_fmadd_pd)
-VF_FLOAT_MICRO(mk_f32_avx2, VF_AVX2, float, __m256, 6, 2, 8, _mm256_loadu_ps, _mm256_storeu_ps,
+VF_FLOAT_MICRO(mk_f32_avx2, VF_AVX2, float, __m256, 4, 3, 8, _mm256_loadu_ps, _mm256_storeu_ps,
                _mm256_setzero_ps, _mm256_broadcast_ss, _mm256_fmadd_ps)
 VF_FLOAT_MICRO(mk_f64_avx512, VF_AVX512, double, __m512d, 12, 2, 8, _mm512_loadu_pd,
                _mm512_storeu_pd, _mm512_setzero_pd, VF_BC512D, _mm512_fmadd_pd)
@@ -511,8 +511,8 @@ static const mm_impl g_impls[KERNELS][MODES] = {
         {
             [VF_MM_INT64] = {4, 4, 128, 256, 2048, 32, mk_i64_avx2},
             [VF_MM_MODP] = {MODP2_MR, 4 * MODP2_NV, 129, 256, 2048, 31, mk_modp_avx2},
-            [VF_MM_FLOAT32] = {6, 16, 144, 256, 4096, 0, mk_f32_avx2},
-            [VF_MM_FLOAT64] = {6, 8, 144, 256, 2048, 0, mk_f64_avx2},
+            [VF_MM_FLOAT32] = {4, 24, 144, 256, 4096, 0, mk_f32_avx2},
+            [VF_MM_FLOAT64] = {4, 12, 144, 256, 2048, 0, mk_f64_avx2},
         },
     [VF_MM_KERNEL_AVX512] =
         {
