@@ -225,14 +225,26 @@ static void mk_f32_portable(size_t kc, const void *ap_, const void *bp_, void *c
                 STOREU(c + (size_t)i * ldc + (size_t)(v * W), t[i][v]);                           \
     }
 
-VF_FLOAT_MICRO(mk_f64_avx2, VF_AVX2, double, __m256d, 4, 3, 4, _mm256_loadu_pd, _mm256_storeu_pd,
-               _mm256_setzero_pd, _mm256_broadcast_sd, _mm256_fmadd_pd)
-VF_FLOAT_MICRO(mk_f32_avx2, VF_AVX2, float, __m256, 4, 3, 8, _mm256_loadu_ps, _mm256_storeu_ps,
-               _mm256_setzero_ps, _mm256_broadcast_ss, _mm256_fmadd_ps)
-VF_FLOAT_MICRO(mk_f64_avx512, VF_AVX512, double, __m512d, 12, 2, 8, _mm512_loadu_pd,
-               _mm512_storeu_pd, _mm512_setzero_pd, VF_BC512D, _mm512_fmadd_pd)
-VF_FLOAT_MICRO(mk_f32_avx512, VF_AVX512, float, __m512, 12, 2, 16, _mm512_loadu_ps,
-               _mm512_storeu_ps, _mm512_setzero_ps, VF_BC512S, _mm512_fmadd_ps)
+/* micro-tiles: MR rows x NV vectors */
+#define F64_AVX2_MR 4
+#define F64_AVX2_NV 3
+#define F32_AVX2_MR 4
+#define F32_AVX2_NV 3
+#define F64_AVX512_MR 12
+#define F64_AVX512_NV 2
+#define F32_AVX512_MR 12
+#define F32_AVX512_NV 2
+
+VF_FLOAT_MICRO(mk_f64_avx2, VF_AVX2, double, __m256d, F64_AVX2_MR, F64_AVX2_NV, 4,
+               _mm256_loadu_pd, _mm256_storeu_pd, _mm256_setzero_pd, _mm256_broadcast_sd,
+               _mm256_fmadd_pd)
+VF_FLOAT_MICRO(mk_f32_avx2, VF_AVX2, float, __m256, F32_AVX2_MR, F32_AVX2_NV, 8,
+               _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps, _mm256_broadcast_ss,
+               _mm256_fmadd_ps)
+VF_FLOAT_MICRO(mk_f64_avx512, VF_AVX512, double, __m512d, F64_AVX512_MR, F64_AVX512_NV, 8,
+               _mm512_loadu_pd, _mm512_storeu_pd, _mm512_setzero_pd, VF_BC512D, _mm512_fmadd_pd)
+VF_FLOAT_MICRO(mk_f32_avx512, VF_AVX512, float, __m512, F32_AVX512_MR, F32_AVX512_NV, 16,
+               _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps, VF_BC512S, _mm512_fmadd_ps)
 
 /*
  * int64 tile with 32 x 32 -> 64-bit products: lo collects al*bl, hi collects
@@ -276,14 +288,11 @@ VF_FLOAT_MICRO(mk_f32_avx512, VF_AVX512, float, __m512, 12, 2, 16, _mm512_loadu_
                        ADD(lo[i][v], SLLI(hi[i][v], 32)));                                        \
     }
 
-VF_I64_SPLIT_MICRO(mk_i64_avx2, VF_AVX2, __m256i, 4, 1, 4, _mm256_loadu_si256, _mm256_storeu_si256,
-                   _mm256_setzero_si256, _mm256_set1_epi64x, _mm256_mul_epu32, _mm256_add_epi64,
-                   _mm256_slli_epi64)
-#ifdef VF_MM_TRY_SPLIT512
-VF_I64_SPLIT_MICRO(mk_i64_avx512s, VF_AVX512, __m512i, 6, 2, 8, _mm512_loadu_si512,
-                   _mm512_storeu_si512, _mm512_setzero_si512, _mm512_set1_epi64,
-                   _mm512_mul_epu32, _mm512_add_epi64, _mm512_slli_epi64)
-#endif
+#define I64_AVX2_MR 4
+#define I64_AVX2_NV 1
+VF_I64_SPLIT_MICRO(mk_i64_avx2, VF_AVX2, __m256i, I64_AVX2_MR, I64_AVX2_NV, 4,
+                   _mm256_loadu_si256, _mm256_storeu_si256, _mm256_setzero_si256,
+                   _mm256_set1_epi64x, _mm256_mul_epu32, _mm256_add_epi64, _mm256_slli_epi64)
 
 /* int64 tile with AVX-512DQ's 64 x 64 -> low 64-bit vpmullq. */
 #define I64Q_MR 8
@@ -298,7 +307,7 @@ VF_AVX512 static void mk_i64_avx512(size_t kc, const void *ap_, const void *bp_,
     for (int i = 0; i < I64Q_MR; i++)
 #pragma GCC unroll 4
         for (int v = 0; v < I64Q_NV; v++)
-            t[i][v] = acc ? _mm512_loadu_si512((const void *)(c + (size_t)i * ldc + (size_t)(8 * v)))
+            t[i][v] = acc ? _mm512_loadu_si512(c + (size_t)i * ldc + (size_t)(8 * v))
                           : _mm512_setzero_si512();
     for (size_t l = 0; l < kc; l++, ap += I64Q_MR, bp += 8 * I64Q_NV) {
         __m512i b[I64Q_NV];
@@ -361,7 +370,7 @@ VF_IFMA static void mk_modp_ifma(size_t kc, const void *ap_, const void *bp_, vo
     for (int i = 0; i < IFMA_MR; i++)
 #pragma GCC unroll 4
         for (int v = 0; v < IFMA_NV; v++) {
-            s0[i][v] = acc ? _mm512_loadu_si512((const void *)(c + (size_t)i * ldc + (size_t)(8 * v)))
+            s0[i][v] = acc ? _mm512_loadu_si512(c + (size_t)i * ldc + (size_t)(8 * v))
                            : _mm512_setzero_si512();
             s1[i][v] = s2[i][v] = _mm512_setzero_si512();
         }
@@ -449,7 +458,7 @@ VF_AVX2 static void mk_modp_avx2(size_t kc, const void *ap_, const void *bp_, vo
 #pragma GCC unroll 4
         for (int v = 0; v < MODP2_NV; v++) {
             /* a value of C below p < 2^61: 3 steps add < 3 * 2^62, total < 2^64 */
-            s0[i][v] = acc ? _mm256_loadu_si256((const void *)(c + (size_t)i * ldc + (size_t)(4 * v)))
+            s0[i][v] = acc ? _mm256_loadu_si256((const void *)(c + (size_t)i * ldc + 4 * (size_t)v))
                            : _mm256_setzero_si256();
             s1[i][v] = s2[i][v] = _mm256_setzero_si256();
         }
@@ -498,6 +507,19 @@ VF_AVX2 static void mk_modp_avx2(size_t kc, const void *ap_, const void *bp_, vo
 #define MODES 4
 #define KERNELS 3
 
+/* Every tile fits edge_tile's buffer.  (Blocks are whole tiles, mc % mr == 0 and nc % nr == 0,
+ * only for speed: a block edge inside C would go through edge_tile.) */
+_Static_assert(PT_MR <= MR_MAX && MODP_MR <= MR_MAX && PT_NR <= NR_MAX && MODP_NR <= NR_MAX,
+               "portable tiles");
+#if VF_X86
+_Static_assert(F32_AVX512_MR <= MR_MAX && F64_AVX512_MR <= MR_MAX && I64Q_MR <= MR_MAX &&
+                   16 * F32_AVX512_NV <= NR_MAX && 8 * F64_AVX512_NV <= NR_MAX &&
+                   8 * I64Q_NV <= NR_MAX && 8 * IFMA_NV <= NR_MAX && IFMA_MR <= MR_MAX &&
+                   8 * F32_AVX2_NV <= NR_MAX && F32_AVX2_MR <= MR_MAX && MODP2_MR <= MR_MAX,
+               "vector tiles");
+_Static_assert(IFMA_KC <= 256, "mk_modp_ifma's bounds assume at most 256 steps");
+#endif
+
 static const mm_impl g_impls[KERNELS][MODES] = {
     [VF_MM_KERNEL_PORTABLE] =
         {
@@ -509,17 +531,19 @@ static const mm_impl g_impls[KERNELS][MODES] = {
 #if VF_X86
     [VF_MM_KERNEL_AVX2] =
         {
-            [VF_MM_INT64] = {4, 4, 128, 256, 2048, 32, mk_i64_avx2},
+            [VF_MM_INT64] = {I64_AVX2_MR, 4 * I64_AVX2_NV, 128, 256, 2048, 32, mk_i64_avx2},
             [VF_MM_MODP] = {MODP2_MR, 4 * MODP2_NV, 129, 256, 2048, 31, mk_modp_avx2},
-            [VF_MM_FLOAT32] = {4, 24, 144, 256, 4096, 0, mk_f32_avx2},
-            [VF_MM_FLOAT64] = {4, 12, 144, 256, 2048, 0, mk_f64_avx2},
+            [VF_MM_FLOAT32] = {F32_AVX2_MR, 8 * F32_AVX2_NV, 144, 256, 4080, 0, mk_f32_avx2},
+            [VF_MM_FLOAT64] = {F64_AVX2_MR, 4 * F64_AVX2_NV, 144, 256, 2040, 0, mk_f64_avx2},
         },
     [VF_MM_KERNEL_AVX512] =
         {
             [VF_MM_INT64] = {I64Q_MR, 8 * I64Q_NV, 128, 256, 2048, 0, mk_i64_avx512},
             [VF_MM_MODP] = {MODP2_MR, 4 * MODP2_NV, 129, 256, 2048, 31, mk_modp_avx2},
-            [VF_MM_FLOAT32] = {12, 32, 144, 256, 4096, 0, mk_f32_avx512},
-            [VF_MM_FLOAT64] = {12, 16, 144, 256, 2048, 0, mk_f64_avx512},
+            [VF_MM_FLOAT32] =
+                {F32_AVX512_MR, 16 * F32_AVX512_NV, 144, 256, 4096, 0, mk_f32_avx512},
+            [VF_MM_FLOAT64] =
+                {F64_AVX512_MR, 8 * F64_AVX512_NV, 144, 256, 2048, 0, mk_f64_avx512},
         },
 #endif
 };
