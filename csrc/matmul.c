@@ -47,6 +47,8 @@
 #define MR_MAX 16
 #define NR_MAX 32
 #define ALIGN 64
+/* At most this many row parts (threads); parts beyond the cores only cost memory. */
+#define MM_MAX_PARTS 64
 /* Fewer multiply-adds than this run on one thread: starting one costs more. */
 #define MM_PARALLEL_MIN ((uint64_t)1 << 20)
 
@@ -787,6 +789,10 @@ int vf_matmul_workspace_size(int mode, size_t m, size_t k, size_t n, int nthread
     int rc = check_sizes(mode, m, k, n, &mk, &kn, &mn);
     if (rc != VF_OK)
         return rc;
+    /* vf_matmul uses at most min(nthreads, MM_MAX_PARTS, row strips) parts; a strip has a row */
+    size_t parts = (size_t)nthreads < MM_MAX_PARTS ? (size_t)nthreads : MM_MAX_PARTS;
+    if (parts > m)
+        parts = m > 0 ? m : 1;
     /* the largest over every kernel, so a kernel switch in between cannot make it short */
     for (int kern = 0; kern <= KERNELS; kern++) {
         const mm_impl *im = kern < KERNELS ? &g_impls[kern][mode] : NULL;
@@ -795,13 +801,11 @@ int vf_matmul_workspace_size(int mode, size_t m, size_t k, size_t n, int nthread
         if (kern == KERNELS && mode == VF_MM_MODP)
             im = &g_modp_ifma;
 #endif
-        if (im == NULL)
-            continue;
-        if (im->micro == NULL)
+        if (im == NULL || im->micro == NULL) /* not compiled for this architecture */
             continue;
         if (!part_bytes(im, elem_size(mode), m, k, n, &ab, &bb))
             return VF_E_OVERFLOW;
-        if (!vf__mul_ok(ab + bb + ALIGN, (size_t)nthreads, &part))
+        if (!vf__mul_ok(ab + bb + ALIGN, parts, &part))
             return VF_E_OVERFLOW;
         if (part > need)
             need = part;
@@ -972,6 +976,8 @@ int vf_matmul(int mode, const uint8_t *a, size_t a_len, const uint8_t *b, size_t
 
     size_t strips = (m + (size_t)im->mr - 1) / (size_t)im->mr;
     size_t parts = (size_t)nthreads < strips ? (size_t)nthreads : strips;
+    if (parts > MM_MAX_PARTS)
+        parts = MM_MAX_PARTS;
     if (m * k < MM_PARALLEL_MIN && n < MM_PARALLEL_MIN && m * k * n < MM_PARALLEL_MIN)
         parts = 1;
     size_t ab, bb, need;
