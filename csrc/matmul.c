@@ -751,9 +751,10 @@ static int part_bytes(const mm_impl *im, size_t es, size_t m, size_t k, size_t n
 {
     size_t mr = (size_t)im->mr, nr = (size_t)im->nr, f = im->split ? 2 : 1;
     size_t kc = k < (size_t)im->kc ? k : (size_t)im->kc;
-    /* m, n < SIZE_MAX / 8 is checked by the callers, so the round-ups cannot wrap */
-    size_t mc = round_up(m, mr) < (size_t)im->mc ? round_up(m, mr) : (size_t)im->mc;
-    size_t nc = round_up(n, nr) < (size_t)im->nc ? round_up(n, nr) : (size_t)im->nc;
+    /* a block of min(MC, m) rows packs into whole MR strips (likewise for columns);
+     * m, n < SIZE_MAX / 16 is checked by the callers, so the round-ups cannot wrap */
+    size_t mc = round_up(m < (size_t)im->mc ? m : (size_t)im->mc, mr);
+    size_t nc = round_up(n < (size_t)im->nc ? n : (size_t)im->nc, nr);
     size_t x, y;
     if (!vf__mul_ok(mc, kc, &x) || !vf__mul_ok(x, es * f, &x) || x > SIZE_MAX - ALIGN)
         return 0;

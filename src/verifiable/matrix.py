@@ -113,11 +113,11 @@ def _operand(x: Any, name: str, mode: str) -> NDArray[Any]:
     return x
 
 
-def _check_finite(a: NDArray[Any], b: NDArray[Any], exc: InvalidInputError) -> None:
+def _name_nonfinite(a: NDArray[Any], b: NDArray[Any], exc: InvalidInputError) -> None:
+    """The kernel refused a float product: say which operand holds a NaN or an infinity."""
     for name, x in (("a", a), ("b", b)):
         if not np.isfinite(x).all():
             raise InvalidInputError(f"{name} holds a NaN or an infinity") from exc
-    raise exc  # pragma: no cover - the kernel and numpy disagree on finiteness
 
 
 def _product(a: NDArray[Any], b: NDArray[Any], mode: str, threads: int | None) -> NDArray[Any]:
@@ -127,7 +127,7 @@ def _product(a: NDArray[Any], b: NDArray[Any], mode: str, threads: int | None) -
         _bindings.matmul(_bindings.MM_MODES[mode], a, b, out, nthreads)
     except InvalidInputError as exc:
         if mode in ("float32", "float64"):
-            _check_finite(a, b, exc)
+            _name_nonfinite(a, b, exc)
         raise
     return out
 
