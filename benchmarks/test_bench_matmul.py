@@ -32,7 +32,7 @@ INT_SIZES = (256, 512, 1024, 2048)
 FLOAT_SIZES = (1024, 2048)
 # rounds for the slow ones (numpy int64 is ~0.2-0.5 G multiply-adds per second here)
 NUMPY_INT_ROUNDS = {256: None, 512: 3, 1024: 2, 2048: 1}
-# fixed rounds for ours at the large sizes: the minimum over more rounds is steadier on a shared machine
+# fixed rounds for ours at the large sizes: a minimum over more rounds is steadier when shared
 OURS_ROUNDS = {1024: 20, 2048: 6}
 INT_TARGET = {1024: {"numpy int64 @": 10.0}}
 
