@@ -361,3 +361,61 @@ def hash_chain_verify_segment(
     if rc == lib.VF_E_PROOF_SHAPE:
         raise VerificationError(f"{what}: {strerror(rc)}")
     check(rc, what)
+
+# ---- matmul ----
+
+MM_MODES: dict[str, int] = {
+    "int64": lib.VF_MM_INT64,
+    "modp": lib.VF_MM_MODP,
+    "float32": lib.VF_MM_FLOAT32,
+    "float64": lib.VF_MM_FLOAT64,
+}
+MM_MODULUS: int = int(lib.VF_MM_MODULUS)
+MM_KERNELS: dict[str, int] = {
+    "portable": lib.VF_MM_KERNEL_PORTABLE,
+    "avx2": lib.VF_MM_KERNEL_AVX2,
+    "avx512": lib.VF_MM_KERNEL_AVX512,
+}
+
+
+def matmul_kernel() -> str:
+    current = lib.vf_matmul_kernel()
+    return next(name for name, code in MM_KERNELS.items() if code == current)
+
+
+def available_matmul_kernels() -> tuple[str, ...]:
+    return tuple(n for n, c in MM_KERNELS.items() if lib.vf_matmul_kernel_available(c))
+
+
+def set_matmul_kernel(name: str) -> None:
+    if name not in MM_KERNELS:
+        raise InvalidInputError(
+            f"unknown matmul kernel {name!r}; expected one of {sorted(MM_KERNELS)}"
+        )
+    check(lib.vf_matmul_set_kernel(MM_KERNELS[name]), f"matmul kernel {name!r}")
+
+
+def matmul(mode: int, a: NDArray[Any], b: NDArray[Any], out: NDArray[Any], threads: int) -> None:
+    """out = a @ b in ``mode``; every array C-contiguous, aligned and of the mode's dtype."""
+    m, k = a.shape
+    n = b.shape[1]
+    size = ffi.new("size_t *")
+    check(lib.vf_matmul_workspace_size(mode, m, k, n, threads, size), "matmul workspace")
+    work = np.empty(size[0], dtype=np.uint8)
+    check(
+        lib.vf_matmul(
+            mode, cbuf(a), a.nbytes, cbuf(b), b.nbytes, m, k, n, wbuf(out), out.nbytes,
+            wbuf(work), work.nbytes, threads,
+        ),
+        "matmul",
+    )
+
+
+_forced_kernel = os.environ.get("VERIFIABLE_MATMUL", "").strip().lower()
+if _forced_kernel:
+    if _forced_kernel not in available_matmul_kernels():
+        raise InvalidInputError(
+            f"VERIFIABLE_MATMUL={_forced_kernel!r}: not a matmul kernel this CPU can run "
+            f"(available: {', '.join(available_matmul_kernels())})"
+        )
+    set_matmul_kernel(_forced_kernel)
