@@ -21,6 +21,7 @@ from verifiable.adversaries import (
     LazyProvider,
     Replayer,
     StaleResults,
+    TruncatedChain,
     WrongInputs,
 )
 from verifiable.messages import FraudProof, Job, verify_equivocation, verify_fraud_proof
@@ -138,3 +139,38 @@ def test_probabilistic_cheats_are_caught_at_the_predicted_rate(adversary: Advers
     assert abs(observed - predicted) <= 0.02, (observed, predicted)
     # the verdict states the figure for the verifier's target, and every catch leaves a fraud proof
     assert all(r.fraud_proof is not None for r in results if not r.accepted)
+
+
+def chain_job(chunks: int = 64) -> tuple[Job, dict[str, Any]]:
+    params = {"job_seed": bytes(32), "chunks": chunks, "steps": 128, "checkpoint_every": 16}
+    return Job.create("hash_chain", params, {}), {}
+
+
+def test_truncated_chain_is_caught_at_the_predicted_rate() -> None:
+    adversary = TruncatedChain(ident(30), skipped=1)  # 1 of 8 segments made up in every chain
+    job, inputs = chain_job()
+    run = adversary.run(job, inputs)
+    draw = random.Random(77).randbytes
+    samples, trials = 8, 2000
+    caught = 0
+    for _ in range(trials):
+        challenge = VERIFIER.challenge(job, run.commitment, samples=samples, rng=draw)
+        result = VERIFIER.verify(job, run.commitment, challenge, adversary.respond(run, challenge), inputs=inputs)
+        if not result.accepted:
+            caught += 1
+            assert result.fraud_proof is not None
+    predicted = adversary.predicted_detection(run, samples)
+    assert predicted == pytest.approx(1 - (7 / 8) ** 8)
+    print(f"truncated-chain: predicted {predicted:.4f} observed {caught / trials:.4f} over {trials} rounds")
+    assert abs(caught / trials - predicted) <= 0.02
+
+
+def test_truncated_chain_fraud_proof_convicts_without_inputs() -> None:
+    adversary = TruncatedChain(ident(31), skipped=8)  # nothing computed at all: caught every time
+    job, inputs = chain_job(16)
+    run = adversary.run(job, inputs)
+    for seed in range(10):
+        challenge = VERIFIER.challenge(job, run.commitment, samples=2, rng=random.Random(seed).randbytes)
+        result = VERIFIER.verify(job, run.commitment, challenge, adversary.respond(run, challenge), inputs=inputs)
+        assert not result.accepted and result.fraud_proof is not None
+        assert verify_fraud_proof(FraudProof.from_bytes(result.fraud_proof.to_bytes())).index in challenge.indices

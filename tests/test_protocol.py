@@ -88,7 +88,7 @@ class Rows(Workload):
     def compute_chunk(self, params, inputs, index):
         return bytes(inputs["x"][8 * index : 8 * index + 8])[::-1]
 
-    def chunks_from_result(self, params, result):
+    def chunks_from_result(self, params, inputs, result):
         if len(result) % 8:
             raise InvalidInputError("rows: the result is not a whole number of rows")
         return [result[i : i + 8] for i in range(0, len(result), 8)]
@@ -513,7 +513,7 @@ def test_verify_result_hook():
     v = verifier.verify_result(job, run.commitment, wrong, inputs={"x": x}).verdict
     assert v.reasons == ("the delivered result does not match the committed root",)
     # a wrong result consistently committed: the root matches, the check does not
-    tree = MerkleTree(Rows().chunks_from_result({}, wrong))
+    tree = MerkleTree(Rows().chunks_from_result({}, {}, wrong))
     liar = Commitment.create(PROVIDER, job, tree.root)
     v = verifier.verify_result(job, liar, wrong, inputs={"x": x}).verdict
     assert v.reasons == ("rows: the result is wrong",)

@@ -56,8 +56,10 @@ __all__ = [
     "ForgedSignature",
     "Impostor",
     "LazyProvider",
+    "PrecisionDowngrade",
     "Replayer",
     "StaleResults",
+    "TruncatedChain",
     "WrongInputs",
 ]
 
@@ -283,6 +285,77 @@ class Impostor(Adversary):
         return super().respond(run, challenge).signed(self.signer)
 
 
+class PrecisionDowngrade(Adversary):
+    """Takes a float64 matrix job, computes it in float32 (cheaper) and claims float64."""
+
+    strategy = "precision-downgrade"
+    description = "float32 computed, float64 claimed"
+
+    def run(self, job: Job, inputs: Mapping[str, Any]) -> ProviderRun:
+        from .matrix import matmul, row_block_bytes
+
+        params = _canonical_params(job)
+        if job.workload != "matmul" or params["mode"] != "float64":
+            raise InvalidInputError("precision-downgrade needs a float64 matmul job")
+        a, b = inputs["a"], inputs["b"]
+        low = matmul(a.astype(np.float32), b.astype(np.float32), mode="float32", threads=self._threads)
+        c = low.astype(np.float64)
+        rows = int(params["rows_per_chunk"])
+        shape = (a.shape[0], a.shape[1], b.shape[1])
+        outputs = [row_block_bytes(c[r : r + rows], mode="float64", shape=shape, row_start=r)
+                   for r in range(0, a.shape[0], rows)]
+        return self._commit(job, outputs)
+
+
+class TruncatedChain(Adversary):
+    """Computes only the first part of each hash chain and makes up the remaining checkpoints.
+
+    ``skipped`` of the S segments of every chain are fake (the last ones): each check of
+    ``segments_checked`` segments catches a chunk with probability
+    ``1 - C(S - skipped, c) / C(S, c)``, so it is caught by sampling, not every time.
+    """
+
+    strategy = "truncated-chain"
+    description = "truncated hash chains (the last segments made up)"
+    deterministic = False
+
+    def __init__(self, identity: Identity, skipped: int = 1, *, threads: int | None = None) -> None:
+        super().__init__(identity, threads=threads)
+        self.skipped = as_int(skipped, "skipped", minimum=1)
+
+    def _shape(self, params: Mapping[str, Any]) -> tuple[int, int]:
+        total = int(params["steps"]) // int(params["checkpoint_every"])
+        return total, int(params.get("segments_checked", 1))
+
+    def run(self, job: Job, inputs: Mapping[str, Any]) -> ProviderRun:
+        from .hashwork import hash_chain
+
+        params = _canonical_params(job)
+        if job.workload != "hash_chain":
+            raise InvalidInputError("truncated-chain needs a hash_chain job")
+        total, _ = self._shape(params)
+        if self.skipped > total:
+            raise InvalidInputError(f"a chain has only {total} segments to skip")
+        keep = total - self.skipped
+        every = int(params["checkpoint_every"])
+        outputs = []
+        if keep:
+            done = hash_chain(bytes(params["job_seed"]), range(job.n_chunks), keep * every, every,
+                              threads=self._threads)
+        for i in range(job.n_chunks):
+            honest = done[i].tobytes() if keep else b""
+            # the made-up tail: the last honest checkpoint repeated (a cheap-looking guess)
+            last = honest[-32:] if keep else bytes(32)
+            outputs.append(honest + last * self.skipped)
+        return self._commit(job, outputs)
+
+    def predicted_detection(self, run: ProviderRun, samples: int, check_false_accept: float = 0.0) -> float:
+        total, checked = self._shape(run.job.params)
+        miss_one = math.comb(total - self.skipped, checked) / math.comb(total, checked)
+        n = run.job.n_chunks
+        return detection_probability(n, n, samples, max(miss_one, check_false_accept))
+
+
 #: Every adversary class by strategy name (the data-dependent ones are added as their
 #: workloads are registered).
 ADVERSARIES: dict[str, type[Adversary]] = {
@@ -295,4 +368,6 @@ ADVERSARIES: dict[str, type[Adversary]] = {
     "replay": Replayer,
     "forged-signature": ForgedSignature,
     "impostor": Impostor,
+    "precision-downgrade": PrecisionDowngrade,
+    "truncated-chain": TruncatedChain,
 }

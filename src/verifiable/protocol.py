@@ -353,7 +353,7 @@ class Verifier:
         """Check a whole delivered result (a matrix product, say) against its commitment.
 
         For workloads that deliver their full result: the workload must provide
-        ``chunks_from_result(params, result) -> list[bytes]`` (the canonical chunk outputs
+        ``chunks_from_result(params, inputs, result) -> list[bytes]`` (the canonical chunk outputs
         the provider committed to) and ``check_result(params, inputs, result, rng)`` (a
         whole-result check such as Freivalds', raising VerificationError on a wrong result
         and returning an object with ``false_accept`` or a float bound); otherwise
@@ -373,7 +373,7 @@ class Verifier:
         if not callable(chunks_from_result) or not callable(check_result):
             raise InvalidInputError(
                 f"workload {job.workload!r} cannot verify a whole result: it needs "
-                "chunks_from_result(params, result) and check_result(params, inputs, result, rng)"
+                "chunks_from_result(params, inputs, result) and check_result(params, inputs, result, rng)"
             )
         if not isinstance(commitment, Commitment):
             raise InvalidInputError(f"commitment must be a Commitment, not {type(commitment).__name__}")
@@ -385,7 +385,7 @@ class Verifier:
             commitment.verify_signature()
             commitment.check_binding(job)
             try:
-                chunks = list(chunks_from_result(params, result))
+                chunks = list(chunks_from_result(params, inputs, result))
             except InvalidInputError as exc:  # a malformed result is the provider's fault
                 raise VerificationError(f"the delivered result is malformed: {exc}") from None
             if len(chunks) != commitment.n_chunks:

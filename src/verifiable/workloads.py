@@ -253,3 +253,212 @@ def _bytes_of(data: Any) -> memoryview:
 
 
 register_workload(ChunkDigest())
+
+
+# ---------------------------------------------------------------------------------------------
+# Built-in: matrix products C = A @ B, chunked into row blocks, checked with Freivalds.
+
+_MATMUL_DTYPES = {"int64": "int64", "modp": "int64", "float32": "float32", "float64": "float64"}
+
+
+def _probe_rng(seed: bytes, domain: bytes) -> np.random.Generator:
+    """A numpy Generator keyed by a verifier's 32-byte check seed (reproducible by a third party)."""
+    return np.random.Generator(np.random.PCG64(int.from_bytes(sha256(domain + bytes(seed)), "big")))
+
+
+class MatrixProduct(Workload):
+    """C = A @ B (inputs ``a`` and ``b``) in blocks of ``rows_per_chunk`` rows.
+
+    Parameters: ``mode`` (``int64`` exact wrapping, ``modp`` exact modulo 2^61 - 1, ``float32``
+    or ``float64``) and ``rows_per_chunk``. A chunk's canonical bytes are
+    :func:`verifiable.matrix.row_block_bytes`: a header naming mode, shape and rows, then the
+    block little-endian and row-major, so a block cannot be passed off as another. The provider
+    computes with the C kernel (:func:`verifiable.matrix.matmul`; any BLAS gives an acceptable
+    float result too). A verifier checks an opened block with Freivalds' algorithm, with probes
+    drawn from its check seed, in O(rows * k + k * n) instead of O(rows * k * n).
+    """
+
+    name = "matmul"
+    #: Freivalds rounds per check: false accept <= 2^-40 for int64 (1/2 per round in Z/2^64),
+    #: <= 2 / p for modp; for floats, a wrong block beyond the rounding threshold.
+    ROUNDS: ClassVar[dict[str, int]] = {"int64": 40, "modp": 2, "float32": 2, "float64": 2}
+
+    def normalize_params(self, params: Params) -> dict[str, ParamValue]:
+        _only_keys(params, {"mode", "rows_per_chunk"}, self.name)
+        mode = params.get("mode")
+        if mode not in _MATMUL_DTYPES:
+            raise InvalidInputError(f"matmul mode must be one of {sorted(_MATMUL_DTYPES)}, got {mode!r}")
+        return {"mode": str(mode), "rows_per_chunk": _param_int(params, "rows_per_chunk", minimum=1, maximum=2**32)}
+
+    def _operands(self, params: Params, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, str]:
+        mode = str(params["mode"])
+        if "a" not in inputs or "b" not in inputs:
+            raise InvalidInputError("matmul needs inputs named 'a' and 'b'")
+        a, b = inputs["a"], inputs["b"]
+        for name, x in (("a", a), ("b", b)):
+            if not isinstance(x, np.ndarray) or x.ndim != 2:
+                raise InvalidInputError(f"matmul input {name!r} must be a 2-D numpy array")
+            if x.dtype != np.dtype(_MATMUL_DTYPES[mode]):
+                raise InvalidInputError(f"matmul input {name!r} must be {_MATMUL_DTYPES[mode]} in mode {mode}, got {x.dtype}")
+        if a.shape[1] != b.shape[0]:
+            raise InvalidInputError(f"matmul shapes do not chain: a is {a.shape}, b is {b.shape}")
+        return a, b, mode
+
+    def _rows(self, params: Params, m: int, index: int) -> tuple[int, int]:
+        rows = int(params["rows_per_chunk"])
+        return index * rows, min((index + 1) * rows, m)
+
+    def chunk_count(self, params: Params, inputs: Inputs) -> int:
+        a, _, _ = self._operands(params, inputs)
+        rows = int(params["rows_per_chunk"])
+        return int((a.shape[0] + rows - 1) // rows)
+
+    def compute_chunk(self, params: Params, inputs: Inputs, index: int) -> bytes:
+        return self.compute(params, inputs, [index], threads=1)[0]
+
+    def compute(
+        self, params: Params, inputs: Inputs, indices: Sequence[int] | None = None, *, threads: int | None = None
+    ) -> list[bytes]:
+        from .matrix import matmul, matmul_rows
+
+        a, b, mode = self._operands(params, inputs)
+        wanted = self._indices(params, inputs, indices)
+        if indices is None:
+            shape = (a.shape[0], a.shape[1], b.shape[1])
+            return self._blocks(params, mode, shape, matmul(a, b, mode=mode, threads=threads))
+        out = []
+        for i in wanted:
+            r0, r1 = self._rows(params, a.shape[0], i)
+            block = matmul_rows(a, b, r0, r1, mode=mode, threads=threads)
+            out.append(self._encode(mode, (a.shape[0], a.shape[1], b.shape[1]), r0, block))
+        return out
+
+    @staticmethod
+    def _encode(mode: str, shape: tuple[int, int, int], row_start: int, block: np.ndarray) -> bytes:
+        from .matrix import row_block_bytes
+
+        return row_block_bytes(block, mode=mode, shape=shape, row_start=row_start)
+
+    def chunks_from_result(self, params: Params, inputs: Inputs, result: Any) -> list[bytes]:
+        """The canonical chunk outputs of a whole delivered product (what the provider committed to).
+
+        A result of the wrong dtype or shape raises VerificationError: it is not the product
+        that was asked for.
+        """
+        a, b, mode = self._operands(params, inputs)
+        return self._blocks(params, mode, (a.shape[0], a.shape[1], b.shape[1]), result)
+
+    def _blocks(self, params: Params, mode: str, shape: tuple[int, int, int], result: Any) -> list[bytes]:
+        if not isinstance(result, np.ndarray) or result.ndim != 2 or result.dtype != np.dtype(_MATMUL_DTYPES[mode]):
+            raise VerificationError(f"the delivered result is not a 2-D {_MATMUL_DTYPES[mode]} array")
+        if result.shape != (shape[0], shape[2]):
+            raise VerificationError(f"the delivered result has shape {result.shape}, expected {(shape[0], shape[2])}")
+        rows = int(params["rows_per_chunk"])
+        return [self._encode(mode, shape, r0, result[r0 : r0 + rows]) for r0 in range(0, shape[0], rows)]
+
+    def check(self, params: Params, inputs: Inputs, index: int, output: bytes, *, seed: bytes) -> CheckReport:
+        from .exceptions import DecodeError
+        from .freivalds import freivalds_check_rows
+        from .matrix import parse_row_block
+
+        a, b, mode = self._operands(params, inputs)
+        r0, r1 = self._rows(params, a.shape[0], index)
+        shape = (a.shape[0], a.shape[1], b.shape[1])
+        try:
+            block = parse_row_block(bytes(output), mode=mode, shape=shape, row_start=r0, row_stop=r1)
+        except DecodeError as exc:
+            raise VerificationError(f"matmul: chunk {index} is not the block of rows {r0}..{r1}: {exc}") from None
+        report = freivalds_check_rows(
+            a[r0:r1], b, block.values, row_offset=r0, mode=mode, rounds=self.ROUNDS[mode],
+            rng=_probe_rng(seed, b"verifiable/matmul/probe/v1"),
+        )
+        return CheckReport(index, "freivalds", float(report.false_accept_bound))
+
+    def check_result(self, params: Params, inputs: Inputs, result: Any, rng: Any) -> CheckReport:
+        """Freivalds' check of a whole delivered product (O(m k + k n) per round)."""
+        from .freivalds import freivalds_check
+
+        a, b, mode = self._operands(params, inputs)
+        report = freivalds_check(a, b, result, mode=mode, rounds=self.ROUNDS[mode], rng=rng)
+        return CheckReport(-1, "freivalds", float(report.false_accept_bound))
+
+
+register_workload(MatrixProduct())
+
+
+# ---------------------------------------------------------------------------------------------
+# Built-in: iterated SHA-256 chains with checkpoints, checked one random segment at a time.
+
+
+class HashChain(Workload):
+    """Chunk i iterates SHA-256 ``steps`` times from a seed derived from (``job_seed``, i).
+
+    Parameters: ``job_seed`` (32 bytes), ``chunks``, ``steps``, ``checkpoint_every`` (divides
+    ``steps``) and optionally ``segments_checked`` (default 1). A chunk's output is its
+    checkpoints concatenated (see :mod:`verifiable.hashwork`). A verifier recomputes
+    ``segments_checked`` distinct segments drawn from its check seed, ``checkpoint_every``
+    hashes each instead of ``steps``: a chunk with at least one wrong segment out of S passes
+    with probability at most ``1 - segments_checked / S``.
+    """
+
+    name = "hash_chain"
+
+    def normalize_params(self, params: Params) -> dict[str, ParamValue]:
+        _only_keys(params, {"job_seed", "chunks", "steps", "checkpoint_every", "segments_checked"}, self.name)
+        seed = params.get("job_seed")
+        if not isinstance(seed, (bytes, bytearray)) or len(seed) != 32:
+            raise InvalidInputError("hash_chain parameter 'job_seed' must be 32 bytes")
+        steps = _param_int(params, "steps", minimum=1, maximum=2**40)
+        every = _param_int(params, "checkpoint_every", minimum=1, maximum=steps)
+        if steps % every:
+            raise InvalidInputError(f"steps ({steps}) must be a multiple of checkpoint_every ({every})")
+        out: dict[str, ParamValue] = {
+            "job_seed": bytes(seed), "chunks": _param_int(params, "chunks", minimum=1, maximum=2**32),
+            "steps": steps, "checkpoint_every": every,
+        }
+        if "segments_checked" in params:
+            out["segments_checked"] = _param_int(params, "segments_checked", minimum=1, maximum=steps // every)
+        return out
+
+    def chunk_count(self, params: Params, inputs: Inputs) -> int:
+        return int(params["chunks"])
+
+    def compute_chunk(self, params: Params, inputs: Inputs, index: int) -> bytes:
+        return self.compute(params, inputs, [index], threads=1)[0]
+
+    def compute(
+        self, params: Params, inputs: Inputs, indices: Sequence[int] | None = None, *, threads: int | None = None
+    ) -> list[bytes]:
+        from .hashwork import hash_chain
+
+        wanted = self._indices(params, inputs, indices)
+        if not wanted:
+            return []
+        chains = hash_chain(
+            bytes(params["job_seed"]), wanted, int(params["steps"]), int(params["checkpoint_every"]), threads=threads
+        )
+        return [chains[i].tobytes() for i in range(len(wanted))]
+
+    def segments_for(self, params: Params, seed: bytes) -> list[int]:
+        """The segments a check with ``seed`` recomputes (distinct, uniform; derive_indices)."""
+        from .challenge import derive_indices
+
+        total = int(params["steps"]) // int(params["checkpoint_every"])
+        return derive_indices(sha256(b"verifiable/hash_chain/segments/v1" + bytes(seed)), total,
+                              int(params.get("segments_checked", 1)))
+
+    def check(self, params: Params, inputs: Inputs, index: int, output: bytes, *, seed: bytes) -> CheckReport:
+        from .hashwork import verify_chain_segment
+
+        steps, every = int(params["steps"]), int(params["checkpoint_every"])
+        total = steps // every
+        raw = bytes(output)
+        if len(raw) != 32 * total:
+            raise VerificationError(f"hash_chain: chunk {index} has {len(raw)} bytes, expected {total} checkpoints")
+        segments = self.segments_for(params, seed)
+        for segment in segments:
+            verify_chain_segment(bytes(params["job_seed"]), index, raw, segment, steps, every)
+        return CheckReport(index, "segments", 1.0 - len(segments) / total)
+
+
+register_workload(HashChain())
