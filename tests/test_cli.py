@@ -88,3 +88,45 @@ def test_installed_script_runs(data_file: tuple[Path, list[bytes]]) -> None:
     done = subprocess.run([*cmd, "root", str(path), "--chunk-size", "1000"], capture_output=True, text=True,
                           check=True)
     assert json.loads(done.stdout)["root"] == MerkleTree(chunks).root.hex()
+
+
+def test_keygen_show_and_fraud_proof_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from verifiable import Identity, Job, Provider, Verifier
+    from verifiable.adversaries import CorruptChunks, Equivocator
+
+    status, text = run("keygen", str(tmp_path / "p.key"))
+    assert status == 0 and (tmp_path / "p.key").stat().st_mode & 0o777 == 0o600
+    key = Identity.load(tmp_path / "p.key")
+    assert json.loads(text)["public_key"] == key.public_key.hex()
+    assert run("keygen", str(tmp_path / "p.key"))[0] == 2  # refuses to overwrite
+
+    inputs = {"data": os.urandom(64 * 50)}
+    job = Job.create("chunk_digest", {"chunk_size": 64}, inputs)
+    cheat, verifier = CorruptChunks(key, 1.0), Verifier(Identity.generate())
+    run_ = cheat.run(job, inputs)
+    challenge = verifier.challenge(job, run_.commitment, samples=3)
+    result = verifier.verify(job, run_.commitment, challenge, cheat.respond(run_, challenge), inputs=inputs)
+    assert result.fraud_proof is not None
+    for name, payload in (("fp.bin", result.fraud_proof.to_bytes()), ("fp.json", result.fraud_proof.to_json().encode())):
+        (tmp_path / name).write_bytes(payload)
+        status, text = run("verify-fraud-proof", str(tmp_path / name))
+        assert status == 0 and json.loads(text)["convicted"] == key.public_key.hex()
+    (tmp_path / "c.bin").write_bytes(run_.commitment.to_bytes())
+    status, text = run("show", str(tmp_path / "c.bin"))
+    assert status == 0 and json.loads(text)["type"] == "commitment"
+    assert run("verify-fraud-proof", str(tmp_path / "c.bin"))[0] == 2  # not a fraud proof
+    raw = bytearray(result.fraud_proof.to_bytes())
+    raw[-70] ^= 1
+    (tmp_path / "bad.bin").write_bytes(bytes(raw))
+    assert run("verify-fraud-proof", str(tmp_path / "bad.bin"))[0] in (1, 2)
+    # an honest provider's round leaves nothing to convict
+    honest = Provider(Identity.generate())
+    hrun = honest.run(job, inputs)
+    eq = Equivocator(key)
+    eq.run(job, inputs)
+    (tmp_path / "eq.bin").write_bytes(eq.equivocation_proof().to_bytes())
+    status, text = run("verify-equivocation", str(tmp_path / "eq.bin"))
+    assert status == 0 and json.loads(text)["convicted"] == key.public_key.hex()
+    (tmp_path / "h.bin").write_bytes(hrun.commitment.to_bytes())
+    assert run("verify-equivocation", str(tmp_path / "h.bin"))[0] == 2
+    capsys.readouterr()

@@ -6,6 +6,10 @@ proof encodings), so a scheduler in any language can drive it through a subproce
     verifiable root data.bin --chunk-size 1048576
     verifiable prove data.bin --chunk-size 1048576 --index 3 --index 17 > proof.json
     verifiable verify-multiproof proof.json --root <hex> --tree-size 64 --leaf 3=<hex> --leaf 17=<hex>
+    verifiable keygen provider.key
+    verifiable show message.bin                 # any protocol message, bytes or JSON -> JSON
+    verifiable verify-fraud-proof fraud.vfp     # convicts a provider without trusting anyone
+    verifiable verify-equivocation equivocation.bin
 
 Exit status: 0 success, 1 a proof or check that does not verify, 2 bad arguments or input.
 """
@@ -16,6 +20,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
@@ -127,6 +132,85 @@ def _cmd_verify_multiproof(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _read_message(path: str) -> Any:
+    """Any protocol message from a file holding its binary encoding or its JSON form."""
+    from . import messages
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path!r}: {exc.strerror}") from None
+    kinds: list[Any] = [messages.Job, messages.Commitment, messages.Challenge, messages.SpotCheckProof,
+             messages.Verdict, messages.FraudProof, messages.EquivocationProof]
+    if raw[:1] == b"{":
+        try:
+            kind = json.loads(raw).get("type")
+        except ValueError as exc:
+            raise InvalidInputError(f"{path!r} is not JSON: {exc}") from None
+        for cls in kinds:
+            if cls.KIND == kind:
+                return cls.from_json(raw.decode("utf-8"))
+        raise InvalidInputError(f"{path!r}: unknown message type {kind!r}")
+    if raw[: len(messages.MAGIC)] != messages.MAGIC or len(raw) < len(messages.MAGIC) + 2:
+        raise InvalidInputError(f"{path!r} is not a verifiable message (bad magic)")
+    tag = raw[len(messages.MAGIC)]
+    for cls in kinds:
+        if cls.TYPE == tag:
+            return cls.from_bytes(raw)
+    raise InvalidInputError(f"{path!r}: unknown message type tag {tag}")
+
+
+@_command("keygen")
+def _cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
+    from .identity import Identity
+
+    identity = Identity.generate()
+    try:
+        identity.save(args.path, overwrite=args.force)
+    except FileExistsError:
+        raise InvalidInputError(f"{args.path!r} exists; pass --force to replace it") from None
+    except OSError as exc:
+        raise InvalidInputError(f"cannot write {args.path!r}: {exc.strerror}") from None
+    json.dump({"public_key": identity.public_key.hex(), "fingerprint": identity.fingerprint, "path": args.path}, out)
+    out.write("\n")
+    return 0
+
+
+@_command("show")
+def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    message = _read_message(args.file)
+    out.write(message.to_json())
+    out.write("\n")
+    return 0
+
+
+@_command("verify-fraud-proof")
+def _cmd_verify_fraud_proof(args: argparse.Namespace, out: TextIO) -> int:
+    from .messages import FraudProof, verify_fraud_proof
+
+    message = _read_message(args.file)
+    if not isinstance(message, FraudProof):
+        raise InvalidInputError(f"{args.file!r} holds a {type(message).__name__}, not a FraudProof")
+    finding = verify_fraud_proof(message)
+    json.dump({"convicted": finding.provider_key.hex(), "job_id": finding.job_id.hex(), "chunk": finding.index,
+               "reason": finding.reason}, out)
+    out.write("\n")
+    return 0
+
+
+@_command("verify-equivocation")
+def _cmd_verify_equivocation(args: argparse.Namespace, out: TextIO) -> int:
+    from .messages import EquivocationProof, verify_equivocation
+
+    message = _read_message(args.file)
+    if not isinstance(message, EquivocationProof):
+        raise InvalidInputError(f"{args.file!r} holds a {type(message).__name__}, not an EquivocationProof")
+    key = verify_equivocation(message)
+    json.dump({"convicted": key.hex(), "job_id": message.first.job_id.hex()}, out)
+    out.write("\n")
+    return 0
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -174,6 +258,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--leaf", action="append", default=[], metavar="INDEX=HEX", help="an opened leaf hash")
     p.add_argument("--data", action="append", default=[], metavar="INDEX=PATH", help="an opened chunk's bytes")
     with_mode(p)
+
+    p = sub.add_parser("keygen", help="create an Ed25519 identity file (mode 0600)")
+    p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+
+    p = sub.add_parser("show", help="decode any protocol message (binary or JSON) and print its JSON")
+    p.add_argument("file")
+
+    p = sub.add_parser("verify-fraud-proof", help="re-check a fraud proof offline; exit 0 if it convicts")
+    p.add_argument("file")
+
+    p = sub.add_parser("verify-equivocation", help="re-check an equivocation proof; exit 0 if it convicts")
+    p.add_argument("file")
     return parser
 
 
