@@ -30,7 +30,10 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
-#define FV_JT 256   /* tile length of the probe products (fresh lane accumulators per tile) */
+/* Tile length of the probe products: fresh lane accumulators every FV_STEPS vector steps,
+ * so a term meets at most FV_STEPS in-tile additions on every target. */
+#define FV_STEPS 32
+#define FV_JT (FV_STEPS * FV_W)
 #define FV_SB 32    /* rounds whose tile totals are kept at once */
 #define FV_G 8      /* rows that share one pass over the probes (8 row streams + probes fit 12-way L1 sets) */
 #define FV_RCJ 256  /* columns per unit of the exact recomputation */
@@ -350,15 +353,15 @@ static double fv_gamma(double j, double u)
 
 /*
  * How many roundings a term goes through in a probe product of length len on
- * `lanes`-wide vectors (panel_d / panel_f): the product, up to FV_JT/lanes
- * in-tile additions, one per tile total, log2(lanes) in the lane sum, one spare.
+ * `lanes`-wide vectors (panel_d / panel_f): the product, up to FV_STEPS in-tile
+ * additions, one per tile total, log2(lanes) in the lane sum, one spare.
  */
 static double fv_nround(size_t len, int lanes)
 {
-    size_t w = (size_t)lanes, in_tile = (len < FV_JT ? len : FV_JT) + w - 1, lg = 0;
+    size_t w = (size_t)lanes, jt = FV_STEPS * w, in_tile = (len < jt ? len : jt) + w - 1, lg = 0;
     while (((size_t)1 << lg) < w)
         lg++;
-    return (double)(1 + in_tile / w + (len + FV_JT - 1) / FV_JT + lg + 1);
+    return (double)(1 + in_tile / w + (len + jt - 1) / jt + lg + 1);
 }
 
 /* ---- exact modes -------------------------------------------------------------------------- */
@@ -571,7 +574,7 @@ typedef struct {
     size_t m, k, n, R, slots;
     double *Y, *nb, *yerr, *mx, *yb, *tmp;
     size_t tmp_stride;
-    double ey, gA, gC, gB;
+    double ey, gA, gC, gB, tscale;
     double *out;
     size_t next; /* the next group of rows to hand out */
     int bad[FV_SLOTS]; /* a non-finite value appeared in this slot */
@@ -645,10 +648,9 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
     fvf_ctx *X = vctx;
     const size_t n = X->n, k = X->k, R = X->R, m = X->m;
     const int f64 = X->mode == VF_FV_FLOAT64;
-    const double u_in = f64 ? FV_U64 : FV_U32, eta_in = f64 ? FV_ETA64 : FV_ETA32;
+    const double eta_in = f64 ? FV_ETA64 : FV_ETA32;
     const double u = FV_U64;
     const double floor_t = (double)n * ((double)k + 2.0) * eta_in;
-    const double sqk = sqrt((double)k);
     for (size_t s = s_lo; s < s_hi; s++) {
         double *ta = X->tmp + s * X->tmp_stride, *tc = ta + FV_G * R;
         size_t i0, hi;
@@ -696,7 +698,7 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
                                 (X->gC + u) * rc + ((double)k + 4.0) * FV_ETA64;
                     kmax = kt > kmax ? kt : kmax;
                 }
-                double thr = FV_TAU * u_in * sqk * sqrt(sc2[i] + sa2w[i]) + floor_t;
+                double thr = X->tscale * sqrt(sc2[i] + sa2w[i]) + floor_t;
                 finite &= isfinite(thr) && isfinite(kmax);
                 if (!finite)
                     X->bad[s] = 1;
@@ -795,6 +797,13 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.gB = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
     X.gA = fv_gamma(fv_nround(k, ops->lanes), FV_U64);
     X.gC = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
+    {
+        /* the tight threshold: honest rounding u_in sqrt(k), and the check's own (double)
+         * rounding u sqrt(n_r) for the longest chain it runs (docs/FREIVALDS.md) */
+        double nr = fv_nround(k, ops->lanes), nrc = fv_nround(n, ops->lanes);
+        double u_in = mode == VF_FV_FLOAT64 ? FV_U64 : FV_U32;
+        X.tscale = FV_TAU * (u_in * sqrt((double)k) + FV_U64 * sqrt(nr > nrc ? nr : nrc));
+    }
 
     /* phase 1: Y = B P^T with the row norms and maxima of B */
     X.slots = fv_use_slots(slots, k, n * rounds * 2);
