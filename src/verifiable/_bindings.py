@@ -419,3 +419,121 @@ if _forced_kernel:
             f"(available: {', '.join(available_matmul_kernels())})"
         )
     set_matmul_kernel(_forced_kernel)
+
+# ---- freivalds ----
+
+FREIVALDS_PRIME: int = int(lib.VF_FV_PRIME)
+FREIVALDS_MAX_ROUNDS: int = int(lib.VF_FV_MAX_ROUNDS)
+FREIVALDS_MODES: dict[str, int] = {
+    "int64": lib.VF_FV_INT64,
+    "modp": lib.VF_FV_MODP,
+    "float32": lib.VF_FV_FLOAT32,
+    "float64": lib.VF_FV_FLOAT64,
+}
+FREIVALDS_KERNELS: dict[str, int] = {
+    "portable": lib.VF_FV_KERNEL_PORTABLE,
+    "avx2": lib.VF_FV_KERNEL_AVX2,
+    "avx512": lib.VF_FV_KERNEL_AVX512,
+}
+
+
+def freivalds_available_kernels() -> tuple[str, ...]:
+    return tuple(n for n, c in FREIVALDS_KERNELS.items() if lib.vf_freivalds_kernel_available(c))
+
+
+def freivalds_best_kernel() -> str:
+    best = lib.vf_freivalds_best_kernel()
+    return next(name for name, code in FREIVALDS_KERNELS.items() if code == best)
+
+
+def _fv_where(names: tuple[str, ...], arrays: tuple[NDArray[Any], ...], bad: Any) -> str:
+    """'a[2, 5] = nan' for the first element of the first array where bad(array) holds."""
+    for name, arr in zip(names, arrays):
+        hits = np.argwhere(bad(arr))
+        if len(hits):
+            idx = tuple(int(v) for v in hits[0])
+            return f"{name}[{', '.join(map(str, idx))}] = {arr[idx].item()!r}"
+    return "an input"  # pragma: no cover - the kernel and numpy disagree
+
+
+def _fv_check(rc: int, what: str, mode: str, arrays: tuple[NDArray[Any], ...],
+              names: tuple[str, ...] = ("a", "b", "c")) -> None:
+    if rc == lib.VF_E_NONFINITE:
+        where = _fv_where(names, arrays, lambda x: ~np.isfinite(x))
+        raise InvalidInputError(f"{what}: {where}: NaN and infinity are not allowed")
+    if rc == lib.VF_E_RANGE and mode == "modp":
+        where = _fv_where(names, arrays, lambda x: x.view(np.uint64) >= FREIVALDS_PRIME)
+        raise InvalidInputError(f"{what}: {where} is not reduced mod p = 2^61 - 1")
+    if rc == lib.VF_E_RANGE and mode in ("float32", "float64"):
+        raise InvalidInputError(
+            f"{what}: the magnitudes of the inputs are too large for the check to run without "
+            "overflow (float64 mode: keep max|A| * max|B| and max|C| below about 2^480)"
+        )
+    check(rc, what)
+
+
+def freivalds_exact(
+    mode: str, kernel: int, a: NDArray[Any], b: NDArray[Any], c: NDArray[Any],
+    probes: NDArray[np.uint64], threads: int,
+) -> NDArray[np.bool_]:
+    """Rows of c that disagree with a @ b in some round (int64 or modp)."""
+    m, k = a.shape
+    n = b.shape[1]
+    rounds = probes.shape[0]
+    code = FREIVALDS_MODES[mode]
+    size = ffi.new("size_t *")
+    check(lib.vf_freivalds_work_size(code, m, k, n, rounds, threads, size), "Freivalds workspace")
+    work = np.empty(max(1, size[0] // 8), dtype=np.uint64)
+    bad = np.zeros(m, dtype=np.uint8)
+    rc = lib.vf_freivalds_exact(
+        code, kernel, cbuf(a), a.nbytes, cbuf(b), b.nbytes, cbuf(c), c.nbytes, m, k, n,
+        ffi.from_buffer("uint64_t[]", probes), probes.size, rounds,
+        ffi.from_buffer("uint8_t[]", work, require_writable=True), work.nbytes,
+        wbuf(bad), bad.size, threads,
+    )
+    _fv_check(rc, "Freivalds check", mode, (a, b, c))
+    return bad.astype(bool)
+
+
+def freivalds_float(
+    mode: str, kernel: int, a: NDArray[Any], b: NDArray[Any], c: NDArray[Any],
+    probes: NDArray[np.float64], threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per row: largest |C r - A (B r)| over the rounds, tight threshold, check-error bound."""
+    m, k = a.shape
+    n = b.shape[1]
+    rounds = probes.shape[0]
+    code = FREIVALDS_MODES[mode]
+    size = ffi.new("size_t *")
+    check(lib.vf_freivalds_work_size(code, m, k, n, rounds, threads, size), "Freivalds workspace")
+    work = np.empty(max(1, size[0] // 8), dtype=np.float64)
+    out = np.empty(3 * m, dtype=np.float64)
+    rc = lib.vf_freivalds_float(
+        code, kernel, cbuf(a), a.nbytes, cbuf(b), b.nbytes, cbuf(c), c.nbytes, m, k, n,
+        ffi.from_buffer("double[]", probes), probes.size, rounds,
+        ffi.from_buffer("uint8_t[]", work, require_writable=True), work.nbytes,
+        ffi.from_buffer("double[]", out, require_writable=True), out.size, threads,
+    )
+    _fv_check(rc, "Freivalds check", mode, (a, b, c))
+    return out[:m], out[m : 2 * m], out[2 * m :]
+
+
+def freivalds_recheck(
+    mode: str, kernel: int, a: NDArray[Any], b: NDArray[Any], c: NDArray[Any],
+    rows: NDArray[np.uint64], threads: int,
+) -> NDArray[np.float64]:
+    """(len(rows), 4): entries beyond the honest bound, worst column, worst ratio, exact value."""
+    m, k = a.shape
+    n = b.shape[1]
+    size = ffi.new("size_t *")
+    check(lib.vf_freivalds_recheck_work_size(n, rows.size, size), "recheck workspace")
+    work = np.empty(max(1, size[0] // 8), dtype=np.float64)
+    out = np.empty((rows.size, 4), dtype=np.float64)
+    rc = lib.vf_freivalds_recheck(
+        FREIVALDS_MODES[mode], kernel, cbuf(a), a.nbytes, cbuf(b), b.nbytes, cbuf(c), c.nbytes,
+        m, k, n, ffi.from_buffer("uint64_t[]", rows), rows.size,
+        ffi.from_buffer("uint8_t[]", work, require_writable=True), work.nbytes,
+        ffi.from_buffer("double[]", out, require_writable=True), out.size, threads,
+    )
+    _fv_check(rc, "exact recomputation", mode, (a, b, c))
+    return out
