@@ -15,8 +15,11 @@ from .challenge import (
     probe_seed,
 )
 from .exceptions import DecodeError, InvalidInputError, VerifiableError, VerificationError
+from .freivalds import FreivaldsError, FreivaldsReport, freivalds_check, freivalds_check_rows
 from .hashing import digest_chunks, sha256
+from .hashwork import chunk_digest, hash_chain, hash_chain_seed, verify_chain_segment
 from .identity import Identity, fingerprint, signing_input, verify_signature
+from .matrix import MODP, RowBlock, matmul, matmul_rows, parse_row_block, row_block_bytes
 from .merkle import (
     ConsistencyProof,
     InclusionProof,
@@ -57,6 +60,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BEACON_MARGIN_BITS",
+    "MODP",
     "Challenge",
     "CheckReport",
     "Commitment",
@@ -66,6 +70,8 @@ __all__ = [
     "EquivocationProof",
     "FraudFinding",
     "FraudProof",
+    "FreivaldsError",
+    "FreivaldsReport",
     "Identity",
     "InclusionProof",
     "InvalidInputError",
@@ -75,6 +81,7 @@ __all__ = [
     "MultiProof",
     "Provider",
     "ProviderRun",
+    "RowBlock",
     "SpotCheckProof",
     "Verdict",
     "VerifiableError",
@@ -85,22 +92,32 @@ __all__ = [
     "bad_chunk_count",
     "beacon_samples",
     "beacon_seed",
+    "chunk_digest",
     "derive_indices",
     "describe",
     "describe_audit",
     "detection_probability",
     "digest_chunks",
     "fingerprint",
+    "freivalds_check",
+    "freivalds_check_rows",
     "get_workload",
+    "hash_chain",
+    "hash_chain_seed",
     "interactive_seed",
     "leaf_hash",
+    "matmul",
+    "matmul_rows",
     "miss_probability",
+    "parse_row_block",
     "probe_seed",
     "register_workload",
     "registered_workloads",
+    "row_block_bytes",
     "samples_needed",
     "sha256",
     "signing_input",
+    "verify_chain_segment",
     "verify_consistency",
     "verify_equivocation",
     "verify_exchange",
