@@ -4,13 +4,17 @@ points over thousands of real rounds), and an honest provider never."""
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from verifiable import Identity
+from verifiable import Commitment, Identity, MerkleTree, ProviderRun, get_workload
 from verifiable.adversaries import (
     Adversary,
     CorruptChunks,
@@ -19,6 +23,8 @@ from verifiable.adversaries import (
     ForgedSignature,
     Impostor,
     LazyProvider,
+    NullSpaceCheat,
+    PrecisionDowngrade,
     Replayer,
     StaleResults,
     TruncatedChain,
@@ -174,3 +180,74 @@ def test_truncated_chain_fraud_proof_convicts_without_inputs() -> None:
         result = VERIFIER.verify(job, run.commitment, challenge, adversary.respond(run, challenge), inputs=inputs)
         assert not result.accepted and result.fraud_proof is not None
         assert verify_fraud_proof(FraudProof.from_bytes(result.fraud_proof.to_bytes())).index in challenge.indices
+
+
+def matrix_job(mode: str = "float64", m: int = 256, k: int = 96, n: int = 80) -> tuple[Job, dict[str, Any]]:
+    rng = np.random.default_rng(4)
+    inputs = {"a": rng.standard_normal((m, k)).astype(mode), "b": rng.standard_normal((k, n)).astype(mode)}
+    return Job.create("matmul", {"mode": mode, "rows_per_chunk": 32}, inputs), inputs
+
+
+def test_null_space_cheat_fools_a_predictable_probe_but_not_fresh_ones() -> None:
+    predicted = bytes(32)
+    adversary = NullSpaceCheat(ident(40), predicted)
+    job, inputs = matrix_job()
+    run = adversary.run(job, inputs)
+    workload, params = get_workload("matmul"), dict(job.params)
+    honest = Provider(ident(41)).run(job, inputs)
+    assert run.outputs != honest.outputs  # a real error, in every block ...
+    for i, output in enumerate(run.outputs):  # ... that the predictable probe does not see
+        workload.check(params, inputs, i, output, seed=predicted)
+    results = rounds_on(adversary, job, inputs, trials=20, samples=2)
+    assert not any(r.accepted for r in results)
+    assert all(r.fraud_proof is not None for r in results)
+    verify_fraud_proof(results[0].fraud_proof)
+
+
+def test_precision_downgrade_is_caught_every_round() -> None:
+    job, inputs = matrix_job()
+    results = rounds_on(PrecisionDowngrade(ident(42)), job, inputs, trials=10, samples=1)
+    assert not any(r.accepted for r in results)
+
+
+def test_honest_float_results_from_any_blas_thread_count_are_accepted(tmp_path: Path) -> None:
+    """A provider that multiplies with numpy/OpenBLAS (1 or 2 threads) instead of our kernel is
+    honest too: its rounding differs, and the Freivalds threshold accepts it."""
+    for mode in ("float32", "float64"):
+        job, inputs = matrix_job(mode, m=192, k=300, n=64)
+        for threads in ("1", "2"):
+            code = (
+                "import numpy as np, sys; d = np.load(sys.argv[1]); "
+                "np.save(sys.argv[2], d['a'] @ d['b'])"
+            )
+            np.savez(tmp_path / "in.npz", a=inputs["a"], b=inputs["b"])
+            env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
+            subprocess.run([sys.executable, "-c", code, str(tmp_path / "in.npz"), str(tmp_path / "c.npy")],
+                           check=True, env=env)
+            c = np.load(tmp_path / "c.npy")
+            provider = BlasProvider(ident(43), c)
+            results = rounds_on(provider, job, inputs, trials=5, samples=6)
+            assert all(r.accepted for r in results), (mode, threads, results[0].verdict.reasons)
+
+
+class BlasProvider(Provider):
+    """An honest provider whose product comes from another BLAS (given as the whole result)."""
+
+    def __init__(self, identity: Identity, c: np.ndarray) -> None:
+        super().__init__(identity)
+        self.identity, self.c = identity, c
+
+    def run(self, job: Job, inputs: Any) -> ProviderRun:
+        outputs = get_workload("matmul").chunks_from_result(dict(job.params), inputs, self.c)
+        tree = MerkleTree(outputs)
+        return ProviderRun(job, outputs, tree, Commitment.create(self.identity, job, tree.root))
+
+
+def rounds_on(provider: Provider, job: Job, inputs: dict[str, Any], *, trials: int, samples: int) -> list[Any]:
+    run = provider.run(job, inputs)
+    draw = random.Random(13).randbytes
+    out = []
+    for _ in range(trials):
+        challenge = VERIFIER.challenge(job, run.commitment, samples=samples, rng=draw)
+        out.append(VERIFIER.verify(job, run.commitment, challenge, provider.respond(run, challenge), inputs=inputs))
+    return out

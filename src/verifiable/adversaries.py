@@ -56,6 +56,7 @@ __all__ = [
     "ForgedSignature",
     "Impostor",
     "LazyProvider",
+    "NullSpaceCheat",
     "PrecisionDowngrade",
     "Replayer",
     "StaleResults",
@@ -307,6 +308,56 @@ class PrecisionDowngrade(Adversary):
         return self._commit(job, outputs)
 
 
+class NullSpaceCheat(Adversary):
+    """Adds an error to a float64 product that a *predictable* Freivalds probe cannot see.
+
+    The provider guesses the check seed a careless verifier would use (``predicted_seed``),
+    derives the probe vectors r_1..r_R that seed gives, and adds u v^T to every block with v
+    orthogonal to all of them: (C + u v^T) r = C r for those probes, so a check with that
+    seed passes. :class:`~verifiable.protocol.Verifier` draws fresh seeds after the commitment,
+    so the error shows and the cheat is caught every time.
+    """
+
+    strategy = "null-space"
+    description = "error in the null space of a predictable Freivalds probe"
+
+    def __init__(self, identity: Identity, predicted_seed: bytes, *, scale: float = 1.0,
+                 threads: int | None = None) -> None:
+        super().__init__(identity, threads=threads)
+        self.predicted_seed = bytes(predicted_seed)
+        self.scale = float(scale)
+
+    def error_vector(self, params: Mapping[str, Any], n: int) -> np.ndarray:
+        """A vector orthogonal to every probe the predicted seed yields (unit entries on average)."""
+        from .freivalds import _draw_probes
+        from .workloads import MatrixProduct, _probe_rng
+
+        mode = str(params["mode"])
+        probes = _draw_probes(mode, MatrixProduct.ROUNDS[mode], n,
+                              _probe_rng(self.predicted_seed, b"verifiable/matmul/probe/v1")).astype(np.float64)
+        v = np.random.default_rng(1).standard_normal(n)
+        q, _ = np.linalg.qr(probes.T)  # orthonormal basis of the probes' span
+        v -= q @ (q.T @ v)
+        return v * (self.scale * math.sqrt(n) / float(np.linalg.norm(v)))
+
+    def run(self, job: Job, inputs: Mapping[str, Any]) -> ProviderRun:
+        from .matrix import matmul, row_block_bytes
+
+        params = _canonical_params(job)
+        if job.workload != "matmul" or params["mode"] != "float64":
+            raise InvalidInputError("null-space needs a float64 matmul job")
+        a, b = inputs["a"], inputs["b"]
+        c = matmul(a, b, mode="float64", threads=self._threads)
+        if b.shape[1] <= 8:
+            raise InvalidInputError("the product needs more columns than probes")
+        c[:, :] += np.outer(np.ones(a.shape[0]), self.error_vector(params, b.shape[1]))
+        rows = int(params["rows_per_chunk"])
+        shape = (a.shape[0], a.shape[1], b.shape[1])
+        outputs = [row_block_bytes(c[r : r + rows], mode="float64", shape=shape, row_start=r)
+                   for r in range(0, a.shape[0], rows)]
+        return self._commit(job, outputs)
+
+
 class TruncatedChain(Adversary):
     """Computes only the first part of each hash chain and makes up the remaining checkpoints.
 
@@ -369,5 +420,6 @@ ADVERSARIES: dict[str, type[Adversary]] = {
     "forged-signature": ForgedSignature,
     "impostor": Impostor,
     "precision-downgrade": PrecisionDowngrade,
+    "null-space": NullSpaceCheat,
     "truncated-chain": TruncatedChain,
 }
