@@ -8,7 +8,7 @@ Run it with ``make demo`` (or ``python -m verifiable.demo``). Three parts:
 2. **Workloads.** A matrix product is computed by the C kernel and checked by Freivalds in
    O(n^2); a chunk of a hash chain is checked by recomputing one segment. The verifier's time
    is printed next to the provider's.
-3. **A verification round.** A scheduler hands a matrix job and a hash job to eight providers,
+3. **A verification round.** A scheduler hands a matrix job and a hash job to nine providers,
    honest and cheating; it challenges each after its commitment, verifies the signed proofs and
    prints one line per provider. Every fraud proof is written to ``demo-data/fraud/`` and
    re-checked from its file with :func:`verify_fraud_proof`, trusting nobody.
@@ -34,6 +34,7 @@ from .adversaries import (
     EditAfterCommit,
     Equivocator,
     ForgedSignature,
+    NullSpaceCheat,
     PrecisionDowngrade,
     StaleResults,
     TruncatedChain,
@@ -159,7 +160,7 @@ def part_workloads(n: int) -> int:
 
 
 def part_round(out_dir: Path, n: int) -> int:
-    print("\n== 3. A verification round: one scheduler, eight providers")
+    print("\n== 3. A verification round: one scheduler, nine providers")
     rng = np.random.default_rng(11)
     # a batch of 4096 input rows times an n x n weight matrix, in blocks of 64 rows
     mat_inputs = {"a": rng.standard_normal((4096, n)), "b": rng.standard_normal((n, n))}
@@ -180,6 +181,7 @@ def part_round(out_dir: Path, n: int) -> int:
         ("corrupt 10% of chunks", CorruptChunks(key(3), 0.10, seed=3), mat_job, mat_inputs),
         ("precision downgrade", PrecisionDowngrade(key(4)), mat_job, mat_inputs),
         ("stale results", StaleResults(key(5), stale_run), mat_job, mat_inputs),
+        ("null space of a probe", NullSpaceCheat(key(10), bytes(32)), mat_job, mat_inputs),
         ("truncated chains (1/2)", TruncatedChain(key(6), skipped=4), hash_job, hash_inputs),
         ("edits after commit", EditAfterCommit(key(7)), hash_job, hash_inputs),
         ("forged signature", ForgedSignature(key(8)), hash_job, hash_inputs),
