@@ -77,12 +77,20 @@ def u8(v: int) -> bytes:
     return struct.pack(">B", v)
 
 
+def u16(v: int) -> bytes:
+    return struct.pack(">H", v)
+
+
 def u32(v: int) -> bytes:
     return struct.pack(">I", v)
 
 
 def u64(v: int) -> bytes:
     return struct.pack(">Q", v)
+
+
+def f64(v: float) -> bytes:
+    return struct.pack(">d", v)
 
 
 # ---- JSON ----

@@ -86,6 +86,12 @@ class Adversary(Provider):
         tree = MerkleTree(outputs, threads=self._threads)
         return ProviderRun(job, outputs, tree, Commitment.create(self._identity, job, tree.root))
 
+    def _commit_product(self, job: Job, params: Mapping[str, Any], inputs: Mapping[str, Any], c: Any) -> ProviderRun:
+        """Commit to a whole (made-up) matrix product as the matmul workload's row blocks."""
+        from .workloads import get_workload
+
+        return self._commit(job, get_workload("matmul").chunks_from_result(params, inputs, c))  # type: ignore[attr-defined]
+
     def _honest_outputs(self, job: Job, inputs: Mapping[str, Any]) -> list[bytes]:
         return list(super().run(job, inputs).outputs)
 
@@ -293,19 +299,14 @@ class PrecisionDowngrade(Adversary):
     description = "float32 computed, float64 claimed"
 
     def run(self, job: Job, inputs: Mapping[str, Any]) -> ProviderRun:
-        from .matrix import matmul, row_block_bytes
+        from .matrix import matmul
 
         params = _canonical_params(job)
         if job.workload != "matmul" or params["mode"] != "float64":
             raise InvalidInputError("precision-downgrade needs a float64 matmul job")
         a, b = inputs["a"], inputs["b"]
         low = matmul(a.astype(np.float32), b.astype(np.float32), mode="float32", threads=self._threads)
-        c = low.astype(np.float64)
-        rows = int(params["rows_per_chunk"])
-        shape = (a.shape[0], a.shape[1], b.shape[1])
-        outputs = [row_block_bytes(c[r : r + rows], mode="float64", shape=shape, row_start=r)
-                   for r in range(0, a.shape[0], rows)]
-        return self._commit(job, outputs)
+        return self._commit_product(job, params, inputs, low.astype(np.float64))
 
 
 class NullSpaceCheat(Adversary):
@@ -341,7 +342,7 @@ class NullSpaceCheat(Adversary):
         return v * (self.scale * math.sqrt(n) / float(np.linalg.norm(v)))
 
     def run(self, job: Job, inputs: Mapping[str, Any]) -> ProviderRun:
-        from .matrix import matmul, row_block_bytes
+        from .matrix import matmul
 
         params = _canonical_params(job)
         if job.workload != "matmul" or params["mode"] != "float64":
@@ -351,11 +352,7 @@ class NullSpaceCheat(Adversary):
         if b.shape[1] <= 8:
             raise InvalidInputError("the product needs more columns than probes")
         c[:, :] += np.outer(np.ones(a.shape[0]), self.error_vector(params, b.shape[1]))
-        rows = int(params["rows_per_chunk"])
-        shape = (a.shape[0], a.shape[1], b.shape[1])
-        outputs = [row_block_bytes(c[r : r + rows], mode="float64", shape=shape, row_start=r)
-                   for r in range(0, a.shape[0], rows)]
-        return self._commit(job, outputs)
+        return self._commit_product(job, params, inputs, c)
 
 
 class TruncatedChain(Adversary):

@@ -123,24 +123,7 @@ ParamValue = int | str | bytes
 # Encoding helpers
 
 
-def _u8(v: int) -> bytes:
-    return struct.pack(">B", v)
-
-
-def _u16(v: int) -> bytes:
-    return struct.pack(">H", v)
-
-
-def _u32(v: int) -> bytes:
-    return struct.pack(">I", v)
-
-
-def _u64(v: int) -> bytes:
-    return struct.pack(">Q", v)
-
-
-def _f64(v: float) -> bytes:
-    return struct.pack(">d", v)
+_u8, _u16, _u32, _u64, _f64 = _codec.u8, _codec.u16, _codec.u32, _codec.u64, _codec.f64
 
 
 def _header(type_tag: int) -> bytes:
