@@ -38,6 +38,7 @@ bench: $(STAMP)
 
 # The whole suite against a kernel built with AddressSanitizer and UBSan, then a normal rebuild.
 sanitize: $(STAMP)
+	$(BIN)/python -m pip install -q 'setuptools>=77' 'cffi>=2'
 	VERIFIABLE_SANITIZE=1 VERIFIABLE_DEBUG=1 $(BIN)/python setup.py -q build_ext --inplace --force
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
 		$(BIN)/python -m pytest -x -q -p no:cacheprovider $(PYTEST_ARGS); \

@@ -285,7 +285,7 @@ def random_indices(k: int, n: int = 1 << 20) -> list[int]:
 def test_multiproof_ours(benchmark: Any, tree_2_20: MerkleTree, k: int) -> None:
     idx = random_indices(k)
     mp = tree_2_20.multiproof(idx)
-    verify_multiproof(proof=mp, leaf_hashes={i: tree_2_20.leaf_hash(i) for i in idx}, root=tree_2_20.root)
+    verify_multiproof(proof=mp, leaf_hashes={i: tree_2_20.leaf_hash(i) for i in idx}, root=tree_2_20.root, tree_size=mp.tree_size)
     singles = [tree_2_20.inclusion_proof(i) for i in idx]
     sizes = [
         {"what": "hashes", "ours": len(mp.siblings), "alt": sum(len(p.siblings) for p in singles)},

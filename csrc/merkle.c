@@ -23,8 +23,9 @@ static int mode_ok(int mode) { return mode == VF_MODE_RFC6962 || mode == VF_MODE
 /* Largest power of two strictly smaller than n (n >= 2). */
 static uint64_t split_point(uint64_t n)
 {
+    /* largest power of two below n (n >= 2); written so that k never overflows */
     uint64_t k = 1;
-    while (k << 1 < n)
+    while (k <= (n - 1) >> 1)
         k <<= 1;
     return k;
 }

@@ -31,6 +31,7 @@ def reference_indices(seed: bytes, n: int, s: int) -> list[int]:
         return list(range(n))
     limit = (2**64 // n) * n
     picked: list[int] = []
+    seen: set[int] = set()
     j = 0
     while len(picked) < s:
         message = (
@@ -43,7 +44,8 @@ def reference_indices(seed: bytes, n: int, s: int) -> list[int]:
             if word >= limit:
                 continue
             index = word % n
-            if index not in picked and len(picked) < s:
+            if index not in seen and len(picked) < s:
+                seen.add(index)
                 picked.append(index)
         j += 1
     return sorted(picked)
@@ -107,6 +109,27 @@ def test_properties(seed: bytes, n: int, data: st.DataObject) -> None:
     assert all(isinstance(i, int) and 0 <= i < n for i in got)
     assert got == reference_indices(seed, n, s)
     assert derive_indices(bytearray(seed), n, s) == got
+
+
+@pytest.mark.parametrize(
+    ("n", "s"),
+    [(2**40, 3000), (300, 257), (1000, 999), (2**20, 5000), (3 * 2**62, 2000), (2**63 + 1, 2000),
+     (2**64 - 1, 1000), (2**63, 1000), (5000, 4000), (10**6 + 3, 300_000)],
+)
+def test_batched_path_matches_reference(n: int, s: int) -> None:
+    """Above 256 samples the stream is hashed in batches by the C kernel and deduplicated with
+    numpy; the result must be the same as the one-block-at-a-time reading of the spec."""
+    seed = hashlib.sha256(b"batched" + n.to_bytes(8, "big")).digest()
+    assert derive_indices(seed, n, s) == reference_indices(seed, n, s)
+
+
+def test_batched_path_over_many_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifiable import challenge
+
+    monkeypatch.setattr(challenge, "_MAX_BATCH_BLOCKS", 16)  # 64 words per batch
+    for n, s in [(2**40, 1000), (600, 590), (3 * 2**62, 700)]:
+        seed = hashlib.sha256(b"many" + n.to_bytes(8, "big")).digest()
+        assert derive_indices(seed, n, s) == reference_indices(seed, n, s)
 
 
 def test_samples_equal_to_n_gives_everything() -> None:

@@ -232,7 +232,7 @@ def test_published_audit_path(sha_backend: str, vector: dict[str, Any]) -> None:
     assert proof == InclusionProof(index, size, expected)
     assert proof.siblings == expected
     published = InclusionProof(index, size, expected)
-    verify_inclusion(proof=published, leaf_hash=LEAF_HASHES[index], root=ROOTS[size])
+    verify_inclusion(proof=published, leaf_hash=LEAF_HASHES[index], root=ROOTS[size], tree_size=published.tree_size)
 
 
 @pytest.mark.parametrize("vector", KAT["inclusion_proofs"], ids=_incl_id)
@@ -258,7 +258,7 @@ def test_published_audit_path_rejects_tampering(sha_backend: str, vector: dict[s
         bad.append((InclusionProof(index, size, sibs[:-1]), leaf, root))
     for proof, lh, rt in bad:
         with pytest.raises(VerificationError):
-            verify_inclusion(proof=proof, leaf_hash=lh, root=rt)
+            verify_inclusion(proof=proof, leaf_hash=lh, root=rt, tree_size=proof.tree_size)
 
 
 def test_every_audit_path_verifies_against_published_roots(sha_backend: str) -> None:
@@ -268,7 +268,7 @@ def test_every_audit_path_verifies_against_published_roots(sha_backend: str) -> 
         for i in range(n):
             proof = tree.inclusion_proof(i)
             assert list(proof.siblings) == ref_path(i, LEAVES[:n]), (i, n)
-            verify_inclusion(proof=proof, leaf_hash=LEAF_HASHES[i], root=ROOTS[n])
+            verify_inclusion(proof=proof, leaf_hash=LEAF_HASHES[i], root=ROOTS[n], tree_size=proof.tree_size)
 
 
 # --- published consistency proofs -----------------------------------------------------------------
@@ -287,7 +287,7 @@ def test_published_consistency_proof(sha_backend: str, vector: dict[str, Any]) -
     # the same proof from the full 8-leaf tree, naming new_size explicitly
     assert MerkleTree(LEAVES).consistency_proof(old, new).siblings == expected
     published = ConsistencyProof(old, new, expected)
-    verify_consistency(proof=published, old_root=ROOTS[old], new_root=ROOTS[new])
+    verify_consistency(proof=published, old_root=ROOTS[old], new_root=ROOTS[new], old_size=published.old_size, new_size=published.new_size)
 
 
 @pytest.mark.parametrize(
@@ -319,7 +319,7 @@ def test_published_consistency_proof_rejects_tampering(
         bad.append((ConsistencyProof(old, new, sibs[:j] + (flipped,) + sibs[j + 1 :]), r1, r2))
     for proof, a, b in bad:
         with pytest.raises(VerificationError):
-            verify_consistency(proof=proof, old_root=a, new_root=b)
+            verify_consistency(proof=proof, old_root=a, new_root=b, old_size=proof.old_size, new_size=proof.new_size)
 
 
 def test_every_consistency_proof_verifies_against_published_roots(sha_backend: str) -> None:
@@ -328,7 +328,7 @@ def test_every_consistency_proof_verifies_against_published_roots(sha_backend: s
         for old in range(1, new + 1):
             proof = tree.consistency_proof(old, new)
             assert list(proof.siblings) == ref_consistency(old, LEAVES[:new]), (old, new)
-            verify_consistency(proof=proof, old_root=ROOTS[old], new_root=ROOTS[new])
+            verify_consistency(proof=proof, old_root=ROOTS[old], new_root=ROOTS[new], old_size=proof.old_size, new_size=proof.new_size)
 
 
 # --- proof shapes from transparency-dev/merkle proof/proof_test.go --------------------------------
@@ -350,7 +350,7 @@ def test_inclusion_shape(sha_backend: str, shape: dict[str, Any]) -> None:
     assert tree.root == root
     proof = tree.inclusion_proof(index)
     assert proof.siblings == expected
-    verify_inclusion(proof=proof, leaf_hash=ref_leaf(leaves[index]), root=root)
+    verify_inclusion(proof=proof, leaf_hash=ref_leaf(leaves[index]), root=root, tree_size=proof.tree_size)
 
 
 @pytest.mark.parametrize(
@@ -369,7 +369,7 @@ def test_consistency_shape(sha_backend: str, shape: dict[str, Any]) -> None:
     assert tree.root_at(old) == old_root
     proof = tree.consistency_proof(old)
     assert proof.siblings == expected
-    verify_consistency(proof=proof, old_root=old_root, new_root=new_root)
+    verify_consistency(proof=proof, old_root=old_root, new_root=new_root, old_size=proof.old_size, new_size=proof.new_size)
 
 
 def test_shape_errors(sha_backend: str) -> None:
@@ -381,7 +381,7 @@ def test_shape_errors(sha_backend: str) -> None:
             MerkleTree(generic_leaves(size)).inclusion_proof(index)
         with pytest.raises(VerificationError):
             verify_inclusion(
-                proof=InclusionProof(index, size, ()), leaf_hash=ROOTS[0], root=ROOTS[0]
+                proof=InclusionProof(index, size, ()), leaf_hash=ROOTS[0], root=ROOTS[0], tree_size=(InclusionProof(index, size, ())).tree_size
             )
     for e in KAT["consistency_shape_errors"]:
         old, new = e["old_size"], e["new_size"]
@@ -390,10 +390,10 @@ def test_shape_errors(sha_backend: str) -> None:
             tree.consistency_proof(old, new)
         with pytest.raises(VerificationError):
             verify_consistency(
-                proof=ConsistencyProof(old, new, ()), old_root=ROOTS[0], new_root=ROOTS[0]
+                proof=ConsistencyProof(old, new, ()), old_root=ROOTS[0], new_root=ROOTS[0], old_size=(ConsistencyProof(old, new, ())).old_size, new_size=(ConsistencyProof(old, new, ())).new_size
             )
     # our contract: consistency from an empty tree is not proved, even though RFC 9162 allows it
     with pytest.raises(InvalidInputError):
         MerkleTree(LEAVES).consistency_proof(0, 4)
     with pytest.raises(VerificationError):
-        verify_consistency(proof=ConsistencyProof(0, 4, ()), old_root=ROOTS[0], new_root=ROOTS[4])
+        verify_consistency(proof=ConsistencyProof(0, 4, ()), old_root=ROOTS[0], new_root=ROOTS[4], old_size=(ConsistencyProof(0, 4, ())).old_size, new_size=(ConsistencyProof(0, 4, ())).new_size)

@@ -15,6 +15,7 @@ from verifiable.exceptions import InvalidInputError
 from verifiable.soundness import (
     bad_chunk_count,
     describe,
+    describe_audit,
     detection_probability,
     log_miss_probability,
     log_miss_target,
@@ -326,6 +327,22 @@ def test_describe() -> None:
         describe(0.5, n_chunks=10)
 
 
+def test_describe_audit() -> None:
+    assert describe_audit(2**20, 0.01, 900) == (
+        "a cheat on 1% of 1,048,576 chunks is caught with probability 0.99988 "
+        "(miss chance 1 in 8,500)"
+    )
+    assert describe_audit(100, 0.05, 96) == (
+        "a cheat on 5% of 100 chunks is caught with probability 1 (no miss possible)"
+    )
+    # miss = (1/2)^2000 ~ 8.7e-603, far below the smallest float
+    assert describe_audit(2000, 1.0, 2000, check_false_accept=0.5) == (
+        "a cheat on 100% of 2,000 chunks is caught with probability above 0.999999999999999 "
+        "(miss chance 1 in 1.1 x 10^602)"
+    )
+    assert describe_audit(10**6, 0.01, 1).endswith("(miss chance 0.99)")
+
+
 @settings(max_examples=100, deadline=None)
 @given(n=st.integers(1, 2**40), f=st.floats(1e-6, 1.0), s=st.integers(1, 10**5))
 def test_describe_never_fails(n: int, f: float, s: int) -> None:
@@ -335,3 +352,29 @@ def test_describe_never_fails(n: int, f: float, s: int) -> None:
         detection_probability(n, b, s), n_chunks=n, bad_fraction=f, miss=miss_probability(n, b, s)
     )
     assert text.startswith("a cheat on ") and "caught with probability" in text
+    text = describe_audit(n, f, s)
+    assert text.startswith("a cheat on ") and "caught with probability" in text
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(5000, 200_000), data=st.data())
+def test_euler_maclaurin_path_matches_exact_integers(n: int, data: st.DataObject) -> None:
+    """Random cases where the longer product has more than 2,048 factors."""
+    k = data.draw(st.integers(2049, min(6000, n - 1)))
+    j = data.draw(st.integers(1, min(k, n - k)))
+    b, s = (j, k) if data.draw(st.booleans()) else (k, j)
+    got = log_miss_probability(n, b, s)
+    want = exact_log_miss(n, b, s)
+    assert abs(got - want) <= 1e-12 * max(1.0, abs(want)), (n, b, s, got, want)
+
+
+def test_false_accept_sum_falls_back_to_an_upper_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the term limit the sum gives way to the with-replacement figure, an upper bound."""
+    from verifiable import soundness
+
+    n, b, s, eps = 10_000, 3000, 3000, 0.9
+    exact = log_miss_probability(n, b, s, eps)
+    monkeypatch.setattr(soundness, "_PGF_MAX_TERMS", 10)
+    bound = log_miss_probability(n, b, s, eps)
+    assert bound == s * math.log1p(-(1 - eps) * b / n)
+    assert exact < bound < exact * 0.9

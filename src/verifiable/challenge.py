@@ -46,12 +46,17 @@ default. Filecoin pays the same price in its non-interactive PoRep: it uses
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import struct
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ._buffers import U64_MAX, as_bytes, as_int
 from .exceptions import InvalidInputError
+from .hashing import digest_chunks
 from .soundness import MAX_CHUNKS, bad_chunk_count, log_miss_target, samples_for_miss
 
 __all__ = [
@@ -125,20 +130,33 @@ def derive_indices(seed: Any, n_chunks: int, samples: int) -> list[int]:
     replacement, from a SHA-256 counter-mode stream keyed by the 32-byte ``seed``.
 
     Deterministic: the exact procedure is in this module's docstring and in
-    docs/SOUNDNESS.md. ``1 <= samples <= n_chunks <= 2^64 - 1``.
+    docs/SOUNDNESS.md. ``1 <= samples <= n_chunks <= 2^64 - 1``. Above 256 samples the
+    blocks are hashed in batches by the C SHA-256 kernel and deduplicated with numpy, in
+    stream order, which gives the same indices.
     """
     raw = _seed(seed)
     n = as_int(n_chunks, "n_chunks", minimum=1, maximum=U64_MAX)
     s = as_int(samples, "samples", minimum=1, maximum=n)
     if s == n:
         return list(range(n))
+    prefix = CHALLENGE_PREFIX + raw + struct.pack(">QQ", n, s)
+    if s <= _SMALL_SAMPLES:
+        return _indices_small(prefix, n, s)
+    return _indices_batched(prefix, n, s)
+
+
+_SMALL_SAMPLES = 256  # below this, hashlib one block at a time beats array set-up
+_MAX_BATCH_BLOCKS = 1 << 18  # 8 MiB of digests per batch
+
+
+def _indices_small(prefix: bytes, n: int, s: int) -> list[int]:
     limit = (2**64 // n) * n
-    prefix = hashlib.sha256(CHALLENGE_PREFIX + raw + struct.pack(">QQ", n, s))
+    state = hashlib.sha256(prefix)
     unpack = struct.Struct(">4Q").unpack
     taken: set[int] = set()
     j = 0
     while True:
-        h = prefix.copy()
+        h = state.copy()
         h.update(j.to_bytes(8, "big"))
         for w in unpack(h.digest()):
             if w < limit:
@@ -146,6 +164,52 @@ def derive_indices(seed: Any, n_chunks: int, samples: int) -> list[int]:
                 if len(taken) == s:
                     return sorted(taken)
         j += 1
+
+
+def _indices_batched(prefix: bytes, n: int, s: int) -> list[int]:
+    """The same stream, hashed a batch of blocks at a time by the C kernel, deduplicated with
+    numpy in stream order (first occurrences only), so the result equals _indices_small's."""
+    limit = (2**64 // n) * n
+    accept = limit / 2.0**64
+    # expected words for s distinct draws out of n: -n log(1 - s/n) (coupon collector)
+    words = -n * math.log1p(-s / n) / accept
+    blocks = min(_MAX_BATCH_BLOCKS, int(words * 1.05 / 4) + 16)
+    row = len(prefix) + 8
+    taken = np.empty(0, dtype=np.uint64)
+    need = s
+    j = 0
+    n64 = np.uint64(n)
+    while need:
+        batch = np.empty((blocks, row), dtype=np.uint8)
+        batch[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+        counters = np.arange(j, j + blocks, dtype=">u8")
+        batch[:, len(prefix) :] = counters.view(np.uint8).reshape(blocks, 8)
+        digests = digest_chunks(batch, row, threads=None)
+        w = digests.view(">u8").reshape(-1).astype(np.uint64)
+        if limit < 2**64:
+            w = w[w < np.uint64(limit)]
+        candidates = w % n64
+        if len(taken):
+            candidates = candidates[~np.isin(candidates, taken)]
+        fresh = _first_occurrences(candidates)[:need]
+        taken = np.sort(np.concatenate([taken, fresh])) if len(taken) else np.sort(fresh)
+        need -= len(fresh)
+        j += blocks
+        blocks = min(_MAX_BATCH_BLOCKS, max(16, blocks))
+    result: list[int] = taken.tolist()
+    return result
+
+
+def _first_occurrences(values: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """The distinct values of ``values`` in the order of their first occurrence."""
+    if len(values) == 0:
+        return values
+    order = np.argsort(values)
+    ordered = values[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    first_positions = np.sort(np.minimum.reduceat(order, starts))
+    out: NDArray[np.uint64] = values[first_positions]
+    return out
 
 
 def beacon_samples(

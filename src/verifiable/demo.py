@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     separate = sum(len(tree.inclusion_proof(i).siblings) for i in picked)
     opened = {i: data[i].tobytes() for i in picked}
     t0 = time.perf_counter()
-    verify_multiproof(proof=proof, leaf_hashes={i: leaf_hash(c) for i, c in opened.items()}, root=tree.root)
+    verify_multiproof(proof=proof, leaf_hashes={i: leaf_hash(c) for i, c in opened.items()}, root=tree.root, tree_size=tree.size)
     t_verify = time.perf_counter() - t0
     print(f"opened:  chunks {picked}")
     print(f"proof:   one multiproof of {len(proof.siblings)} hashes ({len(proof.to_bytes())} bytes) "
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     forged = dict(opened)
     forged[victim] = bytes(tampered)
     try:
-        verify_multiproof(proof=proof, leaf_hashes={i: leaf_hash(c) for i, c in forged.items()}, root=tree.root)
+        verify_multiproof(proof=proof, leaf_hashes={i: leaf_hash(c) for i, c in forged.items()}, root=tree.root, tree_size=tree.size)
     except VerificationError as exc:
         print(f"tamper:  one bit flipped in chunk {victim} -> rejected: {exc}")
     else:  # pragma: no cover - would be a soundness bug

@@ -177,7 +177,7 @@ class InclusionProof:
 
     def to_merkletools(self) -> list[dict[str, str]]:
         """This path in merkletools' format: ``[{"left": hex} | {"right": hex}, ...]`` from the leaf up."""
-        sides = _path_sides(self.index, self.tree_size, len(self.siblings))
+        sides = _path_sides(self.index, self.tree_size, MAX_PATH)
         if len(sides) != len(self.siblings) or self.index >= self.tree_size:
             raise InvalidInputError("this proof's sibling count does not fit its index and tree_size")
         return [{"left" if left else "right": s.hex()} for left, s in zip(sides, self.siblings)]
@@ -516,11 +516,26 @@ def _proof(proof: Any, cls: type, name: str) -> None:
         raise InvalidInputError(f"{name} must be a {cls.__name__}, not {type(proof).__name__}")
 
 
-def verify_inclusion(*, proof: InclusionProof, leaf_hash: Any, root: Any, mode: str = "rfc6962") -> None:
-    """Check that ``leaf_hash`` is leaf ``proof.index`` of the tree with ``root``; raise VerificationError if not."""
+def _trusted_size(value: Any, claimed: int, name: str, what: str) -> None:
+    """A proof's size field is not authenticated by the root: compare it with the caller's."""
+    size = as_int(value, name)
+    if size != claimed:
+        raise VerificationError(f"{what}: the proof is for {name} {claimed}, the root is for {size}")
+
+
+def verify_inclusion(
+    *, proof: InclusionProof, leaf_hash: Any, root: Any, tree_size: int, mode: str = "rfc6962"
+) -> None:
+    """Check that ``leaf_hash`` is leaf ``proof.index`` of the ``tree_size``-leaf tree with ``root``.
+
+    ``tree_size`` is the size the caller trusts ``root`` for (from a signed commitment, as an
+    RFC 9162 signed tree head carries it): a root does not bind the size by itself, so a proof's
+    own ``tree_size`` field is only compared with it. Raises :class:`VerificationError` if not.
+    """
     _proof(proof, InclusionProof, "proof")
     mid = _bindings.mode_id(mode)
     leaf, top = as_hash(leaf_hash, "leaf_hash"), as_hash(root, "root")
+    _trusted_size(tree_size, proof.tree_size, "tree_size", "inclusion proof")
     if proof.tree_size == 0:
         raise VerificationError("inclusion proof: an empty tree has no leaves")
     if proof.index >= proof.tree_size:
@@ -529,12 +544,21 @@ def verify_inclusion(*, proof: InclusionProof, leaf_hash: Any, root: Any, mode: 
 
 
 def verify_consistency(
-    *, proof: ConsistencyProof, old_root: Any, new_root: Any, mode: str = "rfc6962"
+    *,
+    proof: ConsistencyProof,
+    old_root: Any,
+    new_root: Any,
+    old_size: int,
+    new_size: int,
+    mode: str = "rfc6962",
 ) -> None:
-    """Check that the tree with ``old_root`` is a prefix of the tree with ``new_root``."""
+    """Check that the ``old_size``-leaf tree with ``old_root`` is a prefix of the ``new_size``-leaf
+    tree with ``new_root`` (the sizes the caller trusts the roots for)."""
     _proof(proof, ConsistencyProof, "proof")
     mid = _bindings.mode_id(mode)
     old, new = as_hash(old_root, "old_root"), as_hash(new_root, "new_root")
+    _trusted_size(old_size, proof.old_size, "old_size", "consistency proof")
+    _trusted_size(new_size, proof.new_size, "new_size", "consistency proof")
     if proof.old_size == 0:
         raise VerificationError("consistency proof: consistency from an empty tree is not proved")
     if proof.old_size > proof.new_size:
@@ -543,12 +567,19 @@ def verify_consistency(
 
 
 def verify_multiproof(
-    *, proof: MultiProof, leaf_hashes: Mapping[int, Any], root: Any, mode: str = "rfc6962"
+    *,
+    proof: MultiProof,
+    leaf_hashes: Mapping[int, Any],
+    root: Any,
+    tree_size: int,
+    mode: str = "rfc6962",
 ) -> None:
-    """Check that each ``leaf_hashes[i]`` is leaf ``i`` of the tree with ``root``, for every i in ``proof.indices``."""
+    """Check that each ``leaf_hashes[i]`` is leaf ``i`` of the ``tree_size``-leaf tree with ``root``,
+    for every i in ``proof.indices`` (``tree_size``: the size the caller trusts ``root`` for)."""
     _proof(proof, MultiProof, "proof")
     mid = _bindings.mode_id(mode)
     top = as_hash(root, "root")
+    _trusted_size(tree_size, proof.tree_size, "tree_size", "multiproof")
     if not isinstance(leaf_hashes, Mapping):
         raise InvalidInputError("leaf_hashes must be a mapping of index -> 32-byte leaf hash")
     idx = proof.indices

@@ -21,11 +21,15 @@ for each chunk, the cheat escapes with probability at most::
 and the detection probability is ``1 - miss``.
 
 Numerics. ``P(J = 0)`` is the product above, which is also
-``prod_{i=0}^{b-1} (n - s - i) / (n - i)``; the shorter of the two products is
-summed in log space (``log1p``, ``math.fsum``). Beyond 2,048 factors the sum is
-evaluated by the Euler-Maclaurin formula with a closed-form, cancellation-free
-integral (its error is far below 1e-12 relative), so ``n`` up to 2^64 - 1 and
-``s`` or ``b`` in the billions cost microseconds. ``E[eps^J]`` adds the terms
+``prod_{i=0}^{b-1} (n - s - i) / (n - i)``: with ``j = min(b, s)`` and
+``k = max(b, s)`` it is ``prod_{m=n-k+1}^{n} (1 - j/m)``, summed in log space
+(``log1p``, ``math.fsum``). Up to 2,048 factors the sum is taken term by term;
+beyond, by the Euler-Maclaurin formula with a closed-form, cancellation-free
+integral (the factors nearest the pole at ``m = j`` are summed one by one).
+Taking the smaller count as ``j`` keeps every part of the formula of the size
+of the result; tests find agreement with exact integers to about 1e-15
+relative, and ``n`` up to 2^64 - 1 with ``s`` or ``b`` in the billions costs
+microseconds. ``E[eps^J]`` adds the terms
 ``P(J = j) eps^j`` in log space from the ratio of consecutive terms until the
 rest is negligible; see :func:`miss_probability` for the limit on its length.
 """
@@ -44,6 +48,7 @@ __all__ = [
     "MAX_CHUNKS",
     "bad_chunk_count",
     "describe",
+    "describe_audit",
     "detection_probability",
     "log_miss_probability",
     "log_miss_target",
@@ -57,7 +62,7 @@ MAX_CHUNKS = 2**64 - 1
 
 _DIRECT_TERMS = 2048  # products with at most this many factors are summed term by term
 _EM_GAP = 1024  # Euler-Maclaurin is used only where m - j >= _EM_GAP (tiny remainder)
-_PGF_MAX_TERMS = 10_000_000
+_PGF_MAX_TERMS = 1_000_000
 
 
 # ---------------------------------------------------------------------------
@@ -116,7 +121,9 @@ def _log_factor_sum_em(n: int, j: int, low: int, high: int) -> float:
 def _log_product(n: int, j: int, k: int) -> float:
     """log prod_{i=0}^{k-1} (1 - j/(n - i)) = log [C(n-j, k) / C(n, k)], for j + k <= n."""
     if j > k:
-        j, k = k, j  # C(n-j,k)/C(n,k) = C(n-k,j)/C(n,j): sum the shorter product
+        # C(n-j,k)/C(n,k) = C(n-k,j)/C(n,j). The smaller count goes in the numerator: the
+        # Euler-Maclaurin parts are then all of the size of the result (no cancellation).
+        j, k = k, j
     if j == 0 or k == 0:
         return 0.0
     low = n - k + 1  # the factors are 1 - j/m for m = low .. n
@@ -218,7 +225,7 @@ def miss_probability(
     probability at most ``check_false_accept``: ``sum_j P(J = j) * eps^j``.
 
     Accurate to about 1e-12 relative. With ``check_false_accept > 0`` the sum is exact
-    up to 10^7 terms past the fewest possible wrong chunks in the sample; a longer sum
+    up to 10^6 terms past the fewest possible wrong chunks in the sample; a longer sum
     (billions of wrong chunks in the sample) is replaced by the upper bound
     ``(1 - (1 - eps) b / n) ** s`` of sampling with replacement.
     """
@@ -340,28 +347,36 @@ def samples_needed(
 # ---------------------------------------------------------------------------
 
 
-def _one_in(miss: float) -> str:
-    odds = 1.0 / miss
-    if odds >= 1e9:
-        exponent = math.floor(math.log10(odds))
-        mantissa = odds / 10**exponent
+def _one_in(log10_odds: float) -> str:
+    """'1 in X' with two significant figures, X = 10^log10_odds (works far past float range)."""
+    exponent = math.floor(log10_odds)
+    mantissa = 10.0 ** (log10_odds - exponent)
+    if exponent >= 9:
         if round(mantissa, 1) >= 10.0:
             mantissa /= 10.0
             exponent += 1
         return f"1 in {mantissa:.1f} x 10^{exponent}"
-    digits = math.floor(math.log10(odds))
-    rounded = round(odds, -max(0, digits - 1))  # two significant figures
+    odds = 10.0**log10_odds
+    rounded = round(odds, -max(0, exponent - 1))  # two significant figures
     return f"1 in {int(rounded):,}"
 
 
-def _format_probability(p: float, miss: float) -> str:
-    """p with enough decimals to show two significant digits of the miss chance."""
-    if miss >= 0.5:
-        return f"{p:.3g}"
-    decimals = math.floor(-math.log10(miss)) + 2
-    if decimals > 15:
-        return "above 0.999999999999999"
-    return f"{p:.{decimals}f}".rstrip("0")
+def _caught_phrase(p: float, miss: float, log10_miss: float) -> str:
+    """'caught with probability P (miss chance M)', M > 0 given as a float and as its log10."""
+    if miss >= 0.01:
+        figure = f"{p:.3g}" if miss >= 0.5 else f"{p:.{math.floor(-log10_miss) + 2}f}".rstrip("0")
+        return f"caught with probability {figure} (miss chance {miss:.3g})"
+    decimals = math.floor(-log10_miss) + 2  # two significant digits of the miss chance
+    figure = "above 0.999999999999999" if decimals > 15 else f"{p:.{decimals}f}".rstrip("0")
+    return f"caught with probability {figure} (miss chance {_one_in(-log10_miss)})"
+
+
+def _cheat_prefix(n_chunks: Any, bad_fraction: Any) -> str:
+    n = as_int(n_chunks, "n_chunks", minimum=1, maximum=MAX_CHUNKS)
+    f = _as_fraction(bad_fraction, "bad_fraction")
+    if not (0 < f <= 1):
+        raise InvalidInputError(f"bad_fraction must be in (0, 1], got {bad_fraction!r}")
+    return f"a cheat on {float(f) * 100:.4g}% of {n:,} chunks is "
 
 
 def describe(
@@ -377,7 +392,8 @@ def describe(
     11,000)"``; with ``n_chunks`` and ``bad_fraction`` the sentence names the cheat:
     ``"a cheat on 1% of 1,048,576 chunks is caught with probability ..."``. Pass ``miss``
     (from :func:`miss_probability`) when it is below about 1e-16, where ``1 - probability``
-    is no longer exact in floating point.
+    is no longer exact in floating point; ``miss=0.0`` reads "no miss possible".
+    :func:`describe_audit` computes the figures itself and stays exact below 1e-308.
     """
     if isinstance(probability, bool) or not isinstance(probability, (int, float)):
         raise InvalidInputError(f"probability must be a float, not {type(probability).__name__}")
@@ -396,17 +412,27 @@ def describe(
         tail = "caught with probability 1 (no miss possible)"
     elif m == 0.0:
         tail = "caught with probability 1 (miss chance below 1 in 10^16)"
-    elif m >= 0.01:
-        tail = f"caught with probability {_format_probability(p, m)} (miss chance {m:.3g})"
     else:
-        tail = f"caught with probability {_format_probability(p, m)} (miss chance {_one_in(m)})"
+        tail = _caught_phrase(p, m, math.log10(m))
     if n_chunks is None and bad_fraction is None:
         return tail
     if n_chunks is None or bad_fraction is None:
         raise InvalidInputError("give both n_chunks and bad_fraction, or neither")
-    n = as_int(n_chunks, "n_chunks", minimum=1, maximum=MAX_CHUNKS)
-    f = _as_fraction(bad_fraction, "bad_fraction")
-    if not (0 < f <= 1):
-        raise InvalidInputError(f"bad_fraction must be in (0, 1], got {bad_fraction!r}")
-    percent = f"{float(f) * 100:.4g}%"
-    return f"a cheat on {percent} of {n:,} chunks is {tail}"
+    return _cheat_prefix(n_chunks, bad_fraction) + tail
+
+
+def describe_audit(
+    n_chunks: int, bad_fraction: float, samples: int, check_false_accept: float = 0.0
+) -> str:
+    """The catch rate of ``samples`` spot checks against a cheat on ``bad_fraction`` of
+    ``n_chunks``, in words, e.g. ``describe_audit(2**20, 0.01, 900)`` ->
+    ``"a cheat on 1% of 1,048,576 chunks is caught with probability 0.99988 (miss chance
+    1 in 8,500)"``. Exact even where the miss chance is below the smallest float.
+    """
+    prefix = _cheat_prefix(n_chunks, bad_fraction)
+    b = bad_chunk_count(n_chunks, bad_fraction)
+    log_miss = log_miss_probability(n_chunks, b, samples, check_false_accept)
+    if log_miss == -math.inf:
+        return prefix + "caught with probability 1 (no miss possible)"
+    miss = math.exp(log_miss)
+    return prefix + _caught_phrase(-math.expm1(log_miss), miss, log_miss / math.log(10.0))
