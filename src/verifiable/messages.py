@@ -1022,7 +1022,7 @@ class SpotCheckProof(_Signed):
         hashes = _leaf_hashes(list(self.outputs), _bindings.mode_id("rfc6962"), _bindings.default_threads()).tobytes()
         leaves = {i: hashes[HASH_SIZE * k : HASH_SIZE * (k + 1)] for k, i in enumerate(mp.indices)}
         try:
-            verify_multiproof(proof=mp, leaf_hashes=leaves, root=commitment.root)
+            verify_multiproof(proof=mp, leaf_hashes=leaves, root=commitment.root, tree_size=commitment.n_chunks)
         except VerificationError as exc:
             raise VerificationError(f"opened chunks do not match the committed root ({exc})") from None
         return {i: (out, seed) for i, out, seed in zip(mp.indices, self.outputs, challenge.check_seeds)}
