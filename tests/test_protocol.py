@@ -89,6 +89,8 @@ class Rows(Workload):
         return bytes(inputs["x"][8 * index : 8 * index + 8])[::-1]
 
     def chunks_from_result(self, params, result):
+        if len(result) % 8:
+            raise InvalidInputError("rows: the result is not a whole number of rows")
         return [result[i : i + 8] for i in range(0, len(result), 8)]
 
     def check_result(self, params, inputs, result, rng):
@@ -97,7 +99,17 @@ class Rows(Workload):
         return CheckReport(0, "full", 0.0)
 
 
+class Loud(Words):
+    """Fails every check with a long non-ASCII message."""
+
+    name = "test-protocol.loud"
+
+    def check(self, params, inputs, index, output, *, seed):
+        raise VerificationError("\u00e9\u4e2d" * 1000)
+
+
 register_workload(Words(), replace=True)
+register_workload(Loud(), replace=True)
 register_workload(Rows(), replace=True)
 
 
@@ -171,6 +183,12 @@ def test_samples_and_rng_arguments(job, honest):
         verifier.challenge(job, run.commitment, samples=3, confidence=0.9)
     with pytest.raises(InvalidInputError, match="32 bytes"):
         verifier.challenge(job, run.commitment, rng=lambda n: b"short")
+    with pytest.raises(InvalidInputError, match="samples"):
+        verifier.challenge(job, run.commitment, samples=2.5)
+    with pytest.raises(InvalidInputError, match="samples"):
+        verifier.challenge(job, run.commitment, samples=0)
+    with pytest.raises(InvalidInputError, match="bad_fraction"):
+        verifier.verify(job, run.commitment, honest[3], honest[4], inputs=INPUTS, bad_fraction=0.0)
     a = verifier.challenge(job, run.commitment)
     b = verifier.challenge(job, run.commitment)
     assert a.nonce != b.nonce and a.seed != b.seed
@@ -501,6 +519,8 @@ def test_verify_result_hook():
     assert v.reasons == ("rows: the result is wrong",)
     v = verifier.verify_result(job, run.commitment, result[:-8], inputs={"x": x}).verdict
     assert "19 chunks" in v.reasons[0]
+    v = verifier.verify_result(job, run.commitment, result[:-3], inputs={"x": x}).verdict
+    assert v.reasons == ("the delivered result is malformed: rows: the result is not a whole number of rows",)
     digest_job = Job.create("chunk_digest", {"chunk_size": 8}, {"data": x})
     with pytest.raises(InvalidInputError, match="chunks_from_result"):
         verifier.verify_result(digest_job, run.commitment, result, inputs={"data": x})
@@ -512,3 +532,16 @@ def test_commitment_refuses_other_tree_modes(job):
     with pytest.raises(DecodeError, match="tree mode"):
         raw = Commitment.create(PROVIDER, job, bytes(32)).to_bytes()
         Commitment.from_bytes(raw[: 6 + 72] + b"\x02" + raw[6 + 73 :])
+
+
+def test_long_reasons_are_truncated_to_fit_a_verdict():
+    job = Job.create("test-protocol.loud", {"count": 80, "multiplier": 1}, {})
+    provider, verifier = Provider(PROVIDER), Verifier(VERIFIER)
+    run = provider.run(job, {})
+    challenge = verifier.challenge(job, run.commitment, samples=80)
+    result = verifier.verify(job, run.commitment, challenge, provider.respond(run, challenge), inputs={})
+    reasons = result.verdict.reasons
+    assert not result.accepted and len(reasons) == 64
+    assert all(len(r.encode()) <= 1024 and r.endswith("...") for r in reasons)
+    assert Verdict.from_bytes(result.verdict.to_bytes()) == result.verdict
+    assert verify_fraud_proof(result.fraud_proof).index == 0

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._buffers import as_int
 from .challenge import beacon_samples, interactive_seed
 from .exceptions import DecodeError, InvalidInputError, VerificationError
 from .identity import Identity
@@ -49,7 +50,7 @@ DEFAULT_BAD_FRACTION = 0.01
 DEFAULT_CONFIDENCE = 0.99
 
 _NO_DIGEST = bytes(32)
-_REASON_CHARS = 300
+_REASON_CHARS = 250  # at most 1000 bytes of UTF-8, under the verdict's 1024-byte limit
 
 Rng = Callable[[int], bytes]
 
@@ -229,7 +230,7 @@ class Verifier:
             samples = beacon_samples(n, bf, conf) if beacon is not None else samples_needed(n, bf, conf)
         elif confidence is not None or bad_fraction is not None:
             raise InvalidInputError("give samples, or confidence/bad_fraction to derive them, not both")
-        samples = min(int(samples), n, MAX_OPENED)
+        samples = min(as_int(samples, "samples", minimum=1), n, MAX_OPENED)
         draw = secrets.token_bytes if rng is None else rng
         nonce = _random(draw, "nonce")
         if beacon is not None:
@@ -281,6 +282,7 @@ class Verifier:
         """
         job = _job(job)
         bf = self.bad_fraction if bad_fraction is None else bad_fraction
+        bad_chunk_count(job.n_chunks, bf)  # refuse a bad fraction before doing any work
         com, com_digest, why_c = _decoded(commitment, Commitment, "commitment")
         ch, ch_digest, why_ch = _decoded(challenge, Challenge, "challenge")
         pr, pr_digest, why_p = _decoded(proof, SpotCheckProof, "proof")
@@ -382,7 +384,10 @@ class Verifier:
         try:
             commitment.verify_signature()
             commitment.check_binding(job)
-            chunks = list(chunks_from_result(params, result))
+            try:
+                chunks = list(chunks_from_result(params, result))
+            except InvalidInputError as exc:  # a malformed result is the provider's fault
+                raise VerificationError(f"the delivered result is malformed: {exc}") from None
             if len(chunks) != commitment.n_chunks:
                 raise VerificationError(
                     f"the result has {len(chunks)} chunks, the commitment {commitment.n_chunks}"
