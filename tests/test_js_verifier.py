@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from verifiable import DecodeError, MerkleTree, MultiProof, VerificationError, verify_multiproof
-from verifiable.identity import Identity
+from verifiable.challenge import beacon_seed, derive_indices, probe_seed
+from verifiable.identity import Identity, verify_signature
 from verifiable.messages import (
     Challenge,
     Commitment,
@@ -33,10 +34,12 @@ from verifiable.messages import (
     verify_fraud_proof,
 )
 from verifiable.protocol import Provider, ProviderRun, Verifier
+from verifiable.soundness import describe, detection_probability
 
 ROOT = Path(__file__).resolve().parent.parent
 JS = ROOT / "verifiers" / "js" / "verify.mjs"
 NODE = shutil.which("node")
+L_ORDER = 2**252 + 27742317777372353535851937790883648493  # the order of Ed25519's base point
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not on PATH: the JavaScript verifier was not run")
 
 
@@ -410,3 +413,94 @@ def test_workload_name_is_checked_as_the_spec_says(tmp_path: Path) -> None:
     cases = [{"type": "Job", "hex": (base + bytes([len(n)]) + n + tail).hex()} for n in names]
     got = [r["error"] for r in run_js("decode", cases, tmp_path)]
     assert got == [None, None] + ["DecodeError"] * 6
+
+
+# ---- the primitives, against ours ------------------------------------------------------------
+
+
+def test_selftest_known_answers_of_the_spec() -> None:
+    assert json.loads(run_cli("selftest", "-").stdout) == {"ok": True}
+
+
+def test_challenge_derivation_agrees_with_python(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    cases: list[dict[str, Any]] = []
+    for _ in range(40):
+        n = rng.choice([1, 2, 3, 7, 1000, 2**20, 2**32 + 15, 2**63 + 1, 2**64 - 1, rng.randrange(1, 2**64)])
+        s = rng.randint(1, min(n, 300))
+        if rng.random() < 0.3:
+            cases.append({"beacon": rng.randbytes(rng.randint(1, 64)).hex(), "commitment_digest": rng.randbytes(32).hex(),
+                          "n": str(n), "s": str(s)})
+        else:
+            cases.append({"seed": rng.randbytes(32).hex(), "n": str(n), "s": str(s)})
+    for got, case in zip(run_js("derive", cases, tmp_path), cases):
+        n, s = int(case["n"]), int(case["s"])
+        seed = (beacon_seed(bytes.fromhex(case["beacon"]), bytes.fromhex(case["commitment_digest"]))
+                if "beacon" in case else bytes.fromhex(case["seed"]))
+        indices = derive_indices(seed, n, s)
+        assert got["seed"] == seed.hex()
+        assert got["indices"] == [str(i) for i in indices]
+        assert got["check_seeds"] == [probe_seed(seed, i).hex() for i in indices]
+
+
+def test_soundness_agrees_with_python(tmp_path: Path) -> None:
+    """Detection probabilities (direct products, Euler-Maclaurin, the false-accept sum) to 1e-12
+    relative, and the verdict's words for them."""
+    rng = random.Random(12)
+    cases: list[dict[str, Any]] = []
+    for _ in range(150):
+        n = rng.choice([rng.randint(1, 5000), rng.randint(1, 2**30), 2**40 + rng.randrange(2**20), 2**64 - 1])
+        b = rng.choice([0, 1, rng.randint(0, n), min(n, rng.randint(1, 10**6))])
+        s = rng.choice([1, rng.randint(0, min(n, 5000)), rng.randint(0, n), min(n, rng.randint(2049, 10**6))])
+        eps = rng.choice([0.0, 0.0, 0.875, 0.5, 1e-9, 1.0])
+        if b * s > 1000 * n:  # E[J] above 1000: the false-accept sum takes seconds (in Python too)
+            eps = rng.choice([0.0, 1.0])
+        cases.append({"n": str(n), "b": str(b), "s": str(s), "eps": eps})
+    identical = 0
+    for got, case in zip(run_js("soundness", cases, tmp_path), cases):
+        want = detection_probability(int(case["n"]), int(case["b"]), int(case["s"]), case["eps"])
+        p = got["detection_probability"]
+        assert p == pytest.approx(want, rel=1e-12, abs=1e-300), case
+        identical += p == want
+        if p == want:
+            assert got["words"] == describe(want), case
+    assert identical >= len(cases) * 0.9  # the same formulas, rounded the same way, mostly to the bit
+
+
+def test_signatures_are_as_strict_as_libsodium(tmp_path: Path) -> None:
+    rng = random.Random(13)
+    ident = Identity.from_seed(rng.randbytes(32))
+    domain = "commitment/v1"
+    cases: list[dict[str, str]] = []
+
+    def add(pk: bytes, message: bytes, sig: bytes, dom: str = domain) -> None:
+        cases.append({"public_key": pk.hex(), "domain": dom, "message": message.hex(), "signature": sig.hex()})
+
+    for k in range(5):
+        msg = rng.randbytes(k * 17)
+        sig = ident.sign(domain.encode(), msg)
+        add(ident.public_key, msg, sig)
+        add(ident.public_key, msg, sig, "verdict/v1")  # another domain
+        add(ident.public_key, msg + b"\x00", sig)
+        add(ident.public_key, msg, sig[:k] + bytes([sig[k] ^ 1]) + sig[k + 1:])
+        s = int.from_bytes(sig[32:], "little")
+        add(ident.public_key, msg, sig[:32] + (s + L_ORDER).to_bytes(32, "little"))  # S + L: same equation
+    small_order = ["01" + "00" * 31, "00" * 32, "ec" + "ff" * 30 + "7f", "ed" + "ff" * 30 + "7f", "ee" + "ff" * 30 + "7f",
+                   "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+                   "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+                   "0100000000000000000000000000000000000000000000000000000000000080"]
+    for pk in small_order:
+        for sig in (bytes.fromhex("01" + "00" * 31) + bytes(32), bytes(64)):
+            add(bytes.fromhex(pk), b"anything", sig)
+    add(b"\xff" * 32, b"", ident.sign(domain.encode(), b""))  # not a canonical point encoding
+    got = [r["valid"] for r in run_js("signatures", cases, tmp_path)]
+    want = []
+    for c in cases:
+        try:
+            verify_signature(bytes.fromhex(c["public_key"]), c["domain"].encode(), bytes.fromhex(c["message"]),
+                             bytes.fromhex(c["signature"]))
+            want.append(True)
+        except VerificationError:
+            want.append(False)
+    assert got == want
+    assert sum(want) == 5

@@ -175,7 +175,7 @@ export function verifyRound({ jobBytes, commitment, challenge, proof, inputs, ve
   const samples = ch === null ? 0n : BigInt(ch.indices.length);
   const p = samples > 0n ? detectionProbability(n, bad, samples < n ? samples : n, worst) : 0;
   const unsigned = {
-    accepted: reasons.length === 0, reasons: reasons.map((r) => r.text), badFraction, detectionProbability: p,
+    accepted: reasons.length === 0, reasons: reasons.map((r) => r.text), badFraction, detectionProbability: p + 0, // no -0
     soundness: describe(p), jobId: job.digest, commitmentDigest: sha256(commitment), challengeDigest: sha256(challenge),
     proofDigest: sha256(proof), verifierKey: verifier.publicKey,
   };
@@ -186,7 +186,7 @@ export function verifyRound({ jobBytes, commitment, challenge, proof, inputs, ve
   }
   return {
     accepted: unsigned.accepted, failure: reasons.length ? reasons[0].category : null, reasons: unsigned.reasons,
-    detectionProbability: p, soundness: unsigned.soundness, fraudIndex, fraudProof, verdict,
+    detectionProbability: p + 0, soundness: unsigned.soundness, fraudIndex, fraudProof, verdict,
   };
 }
 

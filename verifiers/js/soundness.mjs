@@ -200,14 +200,18 @@ function scaledRound(x, d) {
   return r2 > den || (r2 === den && q % 2n === 1n) ? q + 1n : q;
 }
 
-// Python's f"{x:.{d}f}" for finite x >= 0
+const negative = (x) => x < 0 || Object.is(x, -0);
+
+// Python's f"{x:.{d}f}" for finite x (a negative zero prints as "-0")
 export function formatFixed(x, d) {
+  if (negative(x)) return `-${formatFixed(-x, d)}`;
   const digits = scaledRound(x, d).toString().padStart(d + 1, "0");
   return d === 0 ? digits : `${digits.slice(0, -d)}.${digits.slice(-d)}`;
 }
 
-// Python's f"{x:.{p}g}" for finite x >= 0
+// Python's f"{x:.{p}g}" for finite x (a negative zero prints as "-0")
 export function formatGeneral(x, p) {
+  if (negative(x)) return `-${formatGeneral(-x, p)}`;
   if (x === 0) return "0";
   let exp = Math.floor(Math.log10(x));
   // fix the estimate so that 10^exp <= x < 10^(exp+1) after rounding to p digits
@@ -259,7 +263,8 @@ function caughtPhrase(p, miss, log10Miss) {
   return `caught with probability ${figure} (miss chance ${oneIn(-log10Miss)})`;
 }
 
-// describe(p): the verdict's soundness words
+// describe(p): the verdict's soundness words. Like Python's, it prints the -0.0 that
+// detection_probability returns when nothing can be caught (eps = 1) as "-0".
 export function describe(p) {
   const m = 1 - p;
   if (m === 0) return "caught with probability 1 (miss chance below 1 in 10^16)";

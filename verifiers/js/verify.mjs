@@ -8,6 +8,10 @@
 //   node verifiers/js/verify.mjs equivocation FILE       re-check an equivocation proof (binary or hex)
 //   node verifiers/js/verify.mjs decode CASES.json       [{type, hex}]: decode each strictly
 //   node verifiers/js/verify.mjs multiproofs CASES.json  one verdict per Merkle multiproof case
+//   node verifiers/js/verify.mjs derive CASES.json       [{seed, n, s, beacon?}]: indices and check seeds
+//   node verifiers/js/verify.mjs soundness CASES.json    [{n, b, s, eps}]: detection probability and words
+//   node verifiers/js/verify.mjs signatures CASES.json   [{public_key, domain, message, signature}]: valid?
+//   node verifiers/js/verify.mjs selftest -              the known answers of docs/SOUNDNESS.md
 //
 // Output is one JSON object per line. Exit status: 0 when everything holds (vectors: every
 // vector agrees; round: accepted; fraud-proof / equivocation: convicts), 1 when not, 2 on
@@ -16,7 +20,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DecodeError, UsageError, VerifyError, fromHex, hex } from "./bytes.mjs";
 import { decodeMultiProof, verifyMultiproof } from "./merkle.mjs";
+import { beaconSeed, deriveIndices, probeSeed } from "./challenge.mjs";
+import { verifySignature } from "./identity.mjs";
 import { Unsupported } from "./protocol.mjs";
+import { detectionProbability, describe } from "./soundness.mjs";
+import { selftest } from "./selftest.mjs";
 import { checkVector, decodeCase, equivocationCase, fraudCase, runRound } from "./vectors.mjs";
 
 const print = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
@@ -50,6 +58,39 @@ const COMMANDS = {
   decode(file) {
     for (const c of JSON.parse(readFileSync(file, "utf8"))) print(decodeCase(c.type, fromHex(c.hex)));
     return 0;
+  },
+  derive(file) {
+    for (const c of JSON.parse(readFileSync(file, "utf8"))) {
+      const seed = c.beacon === undefined ? fromHex(c.seed) : beaconSeed(fromHex(c.beacon), fromHex(c.commitment_digest));
+      const indices = deriveIndices(seed, BigInt(c.n), BigInt(c.s));
+      print({ seed: hex(seed), indices: indices.map(String), check_seeds: indices.map((i) => hex(probeSeed(seed, i))) });
+    }
+    return 0;
+  },
+  soundness(file) {
+    for (const c of JSON.parse(readFileSync(file, "utf8"))) {
+      const p = detectionProbability(BigInt(c.n), BigInt(c.b), BigInt(c.s), c.eps ?? 0);
+      print({ detection_probability: p, words: describe(p) });
+    }
+    return 0;
+  },
+  signatures(file) {
+    for (const c of JSON.parse(readFileSync(file, "utf8"))) {
+      try {
+        verifySignature(fromHex(c.public_key), c.domain, fromHex(c.message), fromHex(c.signature));
+        print({ valid: true });
+      } catch (e) {
+        if (!(e instanceof VerifyError)) throw e;
+        print({ valid: false });
+      }
+    }
+    return 0;
+  },
+  selftest() {
+    const failures = selftest();
+    for (const f of failures) print({ ok: false, problem: f });
+    if (!failures.length) print({ ok: true });
+    return failures.length ? 1 : 0;
   },
   vectors(dir) {
     const files = readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "keys.json").sort();
