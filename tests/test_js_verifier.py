@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from verifiable import DecodeError, MerkleTree, MultiProof, VerificationError, verify_multiproof
@@ -256,6 +257,18 @@ def fresh_rounds(seed: int) -> list[dict[str, Any]]:
             foreign_pr = Provider(provider, threads=1).respond(run, foreign)
             vectors.append(_round(f"{base}-foreign", job, inputs, verifier, com_b, foreign.to_bytes(),
                                   foreign_pr.to_bytes(), fraction))
+    # an array input (PROTOCOL.md section 6): hashed with its header, chunked as its raw elements
+    arr = np.arange(35, dtype="<i4").reshape(5, 7) * 7919
+    job = Job.create("chunk_digest", {"chunk_size": 12}, {"data": arr})
+    outs = job.get_workload().compute(dict(job.params), {"data": arr}, threads=1)
+    outs[4] = bytes(32)
+    tree = MerkleTree(outs, threads=1)
+    run = ProviderRun(job, outs, tree, Commitment.create(provider, job, tree.root))
+    for beacon in (None, b"array beacon"):
+        ch = Verifier(verifier).challenge(job, run.commitment, samples=job.n_chunks, rng=rng.randbytes, beacon=beacon)
+        pr = Provider(provider, threads=1).respond(run, ch)
+        vectors.append(_round(f"fresh-{seed}-array-{beacon is None}", job, {"data": arr}, verifier,
+                              run.commitment.to_bytes(), ch.to_bytes(), pr.to_bytes(), 0.05))
     return vectors
 
 
@@ -504,3 +517,38 @@ def test_signatures_are_as_strict_as_libsodium(tmp_path: Path) -> None:
             want.append(False)
     assert got == want
     assert sum(want) == 5
+
+
+def test_embedded_arrays_decode_as_ours(tmp_path: Path) -> None:
+    """A fraud proof's array inputs: numpy's canonical little-endian type strings of kinds b, i,
+    u, f, c are accepted, anything else refused, and the shape must account for every byte."""
+    job, inputs = generate.digest_job(20 * 8, 8, "cheat20")
+    run = generate.cheating_run(job, inputs, {7: b"\x00" * 32})
+    _, ch, pr = generate.honest(job, inputs, "cheat20", samples=20, run=run)
+    prefix = FraudProof(job, run.commitment, ch, pr, 7, {}).to_bytes()[:-2]
+
+    def fraud_with(payload: bytes) -> str:
+        entry = b"\x00\x01\x04data\x02" + len(payload).to_bytes(8, "big") + payload
+        return (prefix + entry).hex()
+
+    def array(code: bytes, shape: tuple[int, ...], nbytes: int) -> bytes:
+        dims = b"".join(d.to_bytes(8, "big") for d in shape)
+        return b"VFAR\x01" + bytes([len(code)]) + code + bytes([len(shape)]) + dims + bytes(nbytes)
+
+    codes = [b"|b1", b"|i1", b"|u1", b"<i2", b"<u2", b"<i4", b"<u4", b"<i8", b"<u8", b"<f2", b"<f4", b"<f8",
+             b"<f16", b"<c8", b"<c16", b"<c32", b"<b1", b"<u1", b"i4", b">i4", b"<i16", b"<U4", b"|S3", b"<M8[s]",
+             b"|V4", b"|O", b"<g", b"f8", b"float64", b"", b"(", b"<f8\x00", b"\xff"]
+    payloads = []
+    for code in codes:
+        size = int(code[2:]) if code[:1] in b"<|" and code[2:].isdigit() else 4
+        payloads += [array(code, (2, 3), 6 * size), array(code, (), size), array(code, (2, 3), 6 * size + 1)]
+    payloads += [array(b"<i4", (0,), 0), array(b"<i4", (1,) * 32, 4), array(b"<i4", (1,) * 33, 4),
+                 array(b"<i4", (2**63, 2), 0), b"VFAR\x02\x03<i4\x00" + bytes(4), b"VFAR", b""]
+    cases = [{"type": "FraudProof", "hex": fraud_with(p)} for p in payloads]
+    got = run_js("decode", cases, tmp_path)
+    accepted = 0
+    for case, result in zip(cases, got):
+        want = _python_decode("FraudProof", bytes.fromhex(case["hex"]))
+        assert result["error"] == want["error"], (case["hex"][len(prefix) * 2:][:80], result)
+        accepted += want["error"] is None
+    assert accepted == 2 * 16 + 2
