@@ -218,6 +218,8 @@ def fresh_rounds(seed: int) -> list[dict[str, Any]]:
         ("chunk_digest", 64, 12, True), ("vectors.words", 50, 20, False), ("vectors.words", 70, 11, True),
         # more than 2,048 samples: the Euler-Maclaurin branch of the miss probability
         ("chunk_digest", 5000, 2500, False),
+        # an input of about a megabyte (its hex in the round's JSON is two)
+        ("chunk_digest", 2**17, 8, False),
     ]
     for k, (workload, n, samples, beacon) in enumerate(plans):
         if workload == "chunk_digest":

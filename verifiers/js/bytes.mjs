@@ -40,7 +40,7 @@ export function hex(bytes) {
 }
 
 export function fromHex(s, what = "hex") {
-  if (typeof s !== "string" || !/^([0-9a-f]{2})*$/.test(s)) throw new UsageError(`${what}: not lowercase hex`);
+  if (typeof s !== "string" || s.length % 2 !== 0 || /[^0-9a-f]/.test(s)) throw new UsageError(`${what}: not lowercase hex`);
   return new Uint8Array(Buffer.from(s, "hex"));
 }
 

@@ -155,8 +155,6 @@ export function verifyRound({ jobBytes, commitment, challenge, proof, inputs, ve
       const workload = workloadOf(job);
       const odd = nonCanonical(workload, job);
       if (odd) throw new UsageError(odd);
-      const mismatch = inputsMatch(job, inputs);
-      if (mismatch) throw new UsageError(`the verifier's inputs are not the job's: ${mismatch}`);
       for (const { index, output, seed } of openings) {
         try {
           worst = Math.max(worst, workload.check(job.params, inputs, index, output, seed));
@@ -167,6 +165,9 @@ export function verifyRound({ jobBytes, commitment, challenge, proof, inputs, ve
         }
       }
       if (fraudIndex !== null) {
+        // the inputs are hashed only to build a fraud proof (never on an accepted round)
+        const mismatch = inputsMatch(job, inputs);
+        if (mismatch) throw new UsageError(`the verifier's inputs are not the job's: ${mismatch}`);
         fraudProof = encodeFraudProof({ index: fraudIndex, job, commitment: com, challenge: ch, proof: pr, inputs });
       }
     }
