@@ -1,17 +1,9 @@
 // RFC 6962 Merkle hashing and verification of verifiable's multiproofs, written from
 // docs/PROTOCOL.md alone with nothing but Node.js's standard library.
-import { createHash } from "node:crypto";
 
-export const HASH_SIZE = 32;
+import { DecodeError, HASH_SIZE, Reader, VerifyError, concat, equalBytes, sha256, u32, u64 } from "./bytes.mjs";
 
-export class VerifyError extends Error {}
-export class DecodeError extends Error {}
-
-export function sha256(...parts) {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-}
+export { DecodeError, HASH_SIZE, VerifyError, equalBytes, sha256 };
 
 const LEAF = Uint8Array.of(0x00);
 const NODE = Uint8Array.of(0x01);
@@ -31,81 +23,32 @@ export function splitPoint(n) {
   return k;
 }
 
-export function equalBytes(a, b) {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
-
-// A byte reader that refuses to read past the end (every length is checked first).
-export class Reader {
-  constructor(bytes, what) {
-    this.b = bytes;
-    this.pos = 0;
-    this.what = what;
-  }
-  need(n) {
-    if (n < 0 || this.pos + n > this.b.length) {
-      throw new DecodeError(`${this.what}: truncated (needs ${n} more bytes at offset ${this.pos})`);
-    }
-  }
-  bytes(n) {
-    this.need(n);
-    const out = this.b.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-  u8() {
-    return this.bytes(1)[0];
-  }
-  u16() {
-    const s = this.bytes(2);
-    return (s[0] << 8) | s[1];
-  }
-  u32() {
-    const s = this.bytes(4);
-    return ((s[0] << 24) >>> 0) + (s[1] << 16) + (s[2] << 8) + s[3];
-  }
-  u64() {
-    const s = this.bytes(8);
-    let v = 0n;
-    for (const x of s) v = (v << 8n) | BigInt(x);
-    return v;
-  }
-  magic(tag, version) {
-    const m = this.bytes(tag.length);
-    if (Buffer.from(m).toString("latin1") !== tag) throw new DecodeError(`${this.what}: bad magic`);
-    const v = this.u8();
-    if (v !== version) throw new DecodeError(`${this.what}: unknown version ${v}`);
-  }
-  finish() {
-    if (this.pos !== this.b.length) {
-      throw new DecodeError(`${this.what}: ${this.b.length - this.pos} trailing bytes`);
-    }
-  }
-}
-
 export const MAX_MULTIPROOF_INDICES = 1 << 20;
 export const MAX_PATH = 64;
 
 // b"VFMP" | version u8 = 1 | tree_size u64 | k u32 | k * index u64 | count u32 | count * hash
 export function decodeMultiProof(bytes) {
   const r = new Reader(bytes, "MultiProof");
-  r.magic("VFMP", 1);
+  const magic = r.take(4);
+  if (Buffer.from(magic).toString("latin1") !== "VFMP") r.fail("wrong magic");
+  const version = r.u8();
+  if (version !== 1) r.fail(`unknown version ${version}`);
   const treeSize = r.u64();
-  const k = r.u32();
-  if (k > MAX_MULTIPROOF_INDICES) throw new DecodeError("MultiProof: too many indices");
-  r.need(k * 8);
+  const k = r.count(r.u32(), 8, MAX_MULTIPROOF_INDICES, "index");
   const indices = [];
   for (let i = 0; i < k; i++) indices.push(r.u64());
-  const count = r.u32();
-  if (count > Math.max(1, k) * MAX_PATH) throw new DecodeError("MultiProof: too many siblings");
-  r.need(count * HASH_SIZE);
+  const count = r.count(r.u32(), HASH_SIZE, Math.max(1, k) * MAX_PATH, "sibling");
   const siblings = [];
-  for (let i = 0; i < count; i++) siblings.push(r.bytes(HASH_SIZE));
+  for (let i = 0; i < count; i++) siblings.push(r.take(HASH_SIZE));
   r.finish();
   return { treeSize, indices, siblings };
+}
+
+export function encodeMultiProof({ treeSize, indices, siblings }) {
+  const parts = [Buffer.from("VFMP", "latin1"), Uint8Array.of(1), u64(treeSize), u32(indices.length)];
+  for (const i of indices) parts.push(u64(i));
+  parts.push(u32(siblings.length), ...siblings);
+  return concat(...parts);
 }
 
 // Recompute the root from the opened leaves and the siblings, walking the tree from the root,
