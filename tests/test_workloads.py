@@ -86,3 +86,11 @@ def test_array_digest_names_dtype_and_shape():
     assert array_digest(b"abc") == hashlib.sha256(b"abc").digest()
     with pytest.raises(InvalidInputError):
         array_digest("abc")
+
+
+def test_workload_names_with_a_trailing_newline_are_refused():
+    class Bad(Squares):
+        name = "squares\n"
+
+    with pytest.raises(InvalidInputError, match="workload name"):
+        register_workload(Bad())

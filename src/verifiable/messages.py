@@ -494,7 +494,7 @@ def _param_from_json(value: Any, what: str) -> ParamValue:
         raise DecodeError(f"{what}: a parameter must be one of {{'int'|'str'|'bytes': value}}")
     ((kind, v),) = value.items()
     if kind == "int":
-        if not isinstance(v, str) or len(v) > 80 or not _DECIMAL.match(v):
+        if not isinstance(v, str) or len(v) > 80 or not _DECIMAL.fullmatch(v):
             raise DecodeError(f"{what}: an int parameter is a canonical decimal string, got {v!r}")
         return int(v)
     if kind == "str":
@@ -530,7 +530,7 @@ class Job(_Message):
     NAME: ClassVar[str] = "Job"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.workload, str) or not _WORKLOAD_NAME.match(self.workload):
+        if not isinstance(self.workload, str) or not _WORKLOAD_NAME.fullmatch(self.workload):
             raise InvalidInputError(f"workload name {self.workload!r} is not a valid workload name")
         if not isinstance(self.params, Mapping):
             raise InvalidInputError("params must be a mapping of name -> int | str | bytes")

@@ -242,7 +242,7 @@ def detection_probability(
     are exact (``check_false_accept = 0``).
     """
     log_miss = log_miss_probability(n_chunks, bad_chunks, samples, check_false_accept)
-    return -math.expm1(log_miss)
+    return 0.0 - math.expm1(log_miss)  # never -0.0
 
 
 def _as_fraction(value: Any, name: str) -> Fraction:

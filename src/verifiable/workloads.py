@@ -162,7 +162,7 @@ def register_workload(workload: Workload, *, replace: bool = False) -> Workload:
     if not isinstance(workload, Workload):
         raise InvalidInputError(f"expected a Workload instance, not {type(workload).__name__}")
     name = getattr(workload, "name", None)
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidInputError(
             f"workload name {name!r} must be 1-64 characters of a-z, 0-9, '_', '.', '-' starting with a letter"
         )

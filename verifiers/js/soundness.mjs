@@ -151,7 +151,7 @@ export function logMissProbability(n, b, s, eps = 0) {
 }
 
 export function detectionProbability(n, b, s, eps = 0) {
-  return -Math.expm1(logMissProbability(n, b, s, eps));
+  return 0 - Math.expm1(logMissProbability(n, b, s, eps)); // never -0
 }
 
 // max(1, ceil(f * n)) with f read as the decimal it prints as (0.01 is exactly 1/100).
@@ -263,8 +263,8 @@ function caughtPhrase(p, miss, log10Miss) {
   return `caught with probability ${figure} (miss chance ${oneIn(-log10Miss)})`;
 }
 
-// describe(p): the verdict's soundness words. Like Python's, it prints the -0.0 that
-// detection_probability returns when nothing can be caught (eps = 1) as "-0".
+
+
 export function describe(p) {
   const m = 1 - p;
   if (m === 0) return "caught with probability 1 (miss chance below 1 in 10^16)";
