@@ -108,7 +108,7 @@ def _operand(x: Any, name: str, mode: str) -> NDArray[Any]:
         raise InvalidInputError(f"{name} must be 2-D, got shape {x.shape}")
     if not (x.flags.c_contiguous and x.flags.aligned):
         raise InvalidInputError(
-            f"{name} must be C-contiguous and aligned (use np.ascontiguousarray({name}))"
+            f"{name} must be C-contiguous and aligned (np.array({name}, order='C') is such a copy)"
         )
     return x
 
