@@ -167,3 +167,22 @@ def test_whole_rounds_with_the_builtin_workloads(workload: str) -> None:
     result = verifier.verify(job, run.commitment, challenge, provider.respond(run, challenge), inputs=inputs)
     assert result.accepted, result.verdict.reasons
     assert 0 < result.verdict.detection_probability <= 1
+
+
+@pytest.mark.parametrize("mode", ["int64", "modp", "float32", "float64"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_streamed_leaf_hashes_give_the_committed_root(mode: str, threads: int) -> None:
+    from verifiable import MerkleTree
+
+    inputs = operands(mode, m=53, k=7, n=9, seed=11)
+    params = MATMUL.normalize_params({"mode": mode, "rows_per_chunk": 5})
+    c = np.vstack([parse_row_block(x).values for x in MATMUL.compute(params, inputs)])
+    expected = MerkleTree(MATMUL.compute(params, inputs)).root
+    hashes = MATMUL.leaf_hashes(params, inputs, c, threads=threads)
+    assert hashes.shape == (11, 32)
+    assert MerkleTree.from_leaf_hashes(hashes).root == expected
+    assert MerkleTree.from_leaf_hashes(MATMUL.leaf_hashes(params, inputs, np.asfortranarray(c))).root == expected
+    with pytest.raises(VerificationError, match="shape"):
+        MATMUL.leaf_hashes(params, inputs, c[:-1])
+    with pytest.raises(VerificationError, match="array"):
+        MATMUL.leaf_hashes(params, inputs, c.astype(np.float16))

@@ -16,12 +16,26 @@ from numpy.typing import NDArray
 from . import _bindings
 from ._buffers import as_int, byte_view
 
-__all__ = ["available_sha_backends", "digest_chunks", "set_sha_backend", "sha256", "sha_backend"]
+__all__ = ["available_sha_backends", "digest_chunks", "set_sha_backend", "sha256", "sha256_parts", "sha_backend"]
 
 
 def sha256(data: Any) -> bytes:
     """SHA-256 digest of a bytes-like object (32 bytes)."""
     return _bindings.sha256(byte_view(data, "data"))
+
+
+def sha256_parts(parts: Any) -> bytes:
+    """SHA-256 of the concatenation of ``parts`` (bytes-like objects), without concatenating them.
+
+    The parts are fed to the C kernel's streaming context one after the other (the GIL is
+    released for each), so a header and a large buffer are hashed as one message with no copy.
+    """
+    ctx = _bindings.sha256_ctx_new()
+    for i, part in enumerate(parts):
+        _bindings.sha256_ctx_update(ctx, byte_view(part, f"parts[{i}]"))
+    out = np.empty(32, dtype=np.uint8)
+    _bindings.sha256_ctx_final(ctx, out)
+    return out.tobytes()
 
 
 def digest_chunks(data: Any, chunk_size: int, *, threads: int | None = None) -> NDArray[np.uint8]:

@@ -60,6 +60,7 @@ __all__ = [
     "matmul_rows",
     "parse_row_block",
     "row_block_bytes",
+    "row_block_header",
     "set_matmul_kernel",
 ]
 
@@ -242,18 +243,7 @@ class RowBlock:
 
     def to_bytes(self) -> bytes:
         """The canonical bytes (see :func:`row_block_bytes`)."""
-        header = _HEADER.pack(
-            _MAGIC,
-            _VERSION,
-            _MODE_CODE[self.mode],
-            _DTYPE_CODE[str(self.values.dtype)],
-            0,
-            self.m,
-            self.k,
-            self.n,
-            self.row_start,
-            self.row_stop,
-        )
+        header = row_block_header(self.mode, self.shape, self.row_start, self.row_stop)
         little = self.values.astype(self.values.dtype.newbyteorder("<"), copy=False)
         return header + little.tobytes()
 
@@ -261,6 +251,15 @@ class RowBlock:
     def from_bytes(cls, data: Any) -> RowBlock:
         """Strict inverse of :meth:`to_bytes` (see :func:`parse_row_block`)."""
         return parse_row_block(data)
+
+
+def row_block_header(mode: str, shape: tuple[int, int, int], row_start: int, row_stop: int) -> bytes:
+    """The 48-byte header of :func:`row_block_bytes` alone (the block's values follow it)."""
+    mode = _mode(mode)
+    m, k, n = _shape(shape)
+    start = as_int(row_start, "row_start", maximum=m)
+    stop = as_int(row_stop, "row_stop", minimum=start, maximum=m)
+    return _HEADER.pack(_MAGIC, _VERSION, _MODE_CODE[mode], _DTYPE_CODE[str(_DTYPES[mode])], 0, m, k, n, start, stop)
 
 
 def row_block_bytes(

@@ -350,6 +350,41 @@ class MatrixProduct(Workload):
         a, b, mode = self._operands(params, inputs)
         return self._blocks(params, mode, (a.shape[0], a.shape[1], b.shape[1]), result)
 
+    def leaf_hashes(
+        self, params: Params, inputs: Inputs, result: Any, *, threads: int | None = None
+    ) -> np.ndarray:
+        """RFC 6962 leaf hashes of every chunk of a whole product, without building the chunks.
+
+        Each leaf is SHA-256(0x00 || header || block), streamed from ``result`` in place: this is
+        how a provider that computed ``result`` with its own BLAS commits to it at the cost of
+        one pass over it (``MerkleTree.from_leaf_hashes(...)`` gives the same root as
+        ``MerkleTree(chunks_from_result(...))``).
+        """
+        from .hashing import sha256_parts
+        from .matrix import row_block_header
+
+        a, b, mode = self._operands(params, inputs)
+        shape = (a.shape[0], a.shape[1], b.shape[1])
+        if not isinstance(result, np.ndarray) or result.ndim != 2 or result.dtype != np.dtype(_MATMUL_DTYPES[mode]):
+            raise VerificationError(f"the delivered result is not a 2-D {_MATMUL_DTYPES[mode]} array")
+        if result.shape != (shape[0], shape[2]):
+            raise VerificationError(f"the delivered result has shape {result.shape}, expected {(shape[0], shape[2])}")
+        little = np.ascontiguousarray(result, dtype=result.dtype.newbyteorder("<"))
+        rows = int(params["rows_per_chunk"])
+        starts = list(range(0, shape[0], rows))
+
+        def leaf(r0: int) -> bytes:
+            r1 = min(r0 + rows, shape[0])
+            return sha256_parts([b"\x00", row_block_header(mode, shape, r0, r1), little[r0:r1]])
+
+        workers = _bindings.threads_arg(threads)
+        if workers == 1 or len(starts) < 2:
+            hashes = [leaf(r) for r in starts]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                hashes = list(pool.map(leaf, starts))
+        return np.frombuffer(b"".join(hashes), dtype=np.uint8).reshape(len(starts), 32)
+
     def _blocks(self, params: Params, mode: str, shape: tuple[int, int, int], result: Any) -> list[bytes]:
         if not isinstance(result, np.ndarray) or result.ndim != 2 or result.dtype != np.dtype(_MATMUL_DTYPES[mode]):
             raise VerificationError(f"the delivered result is not a 2-D {_MATMUL_DTYPES[mode]} array")
