@@ -283,7 +283,11 @@ static int fv_layout_for(int mode, size_t k, size_t n, size_t rounds, size_t slo
         return 0;
     /* per slot: panel scratch (two sets of running totals, statistics), then the probe
      * products of one super-group of rows of A and of C */
-    L->scratch_words = (2 * FV_GSMAX * FV_SB + 2 * FV_GSMAX) * 8;
+    {
+        size_t gs = is_float ? fv_super_rows(rounds) : 0;
+        size_t sb = rounds < FV_SB ? rounds : FV_SB;
+        L->scratch_words = (2 * gs * sb + 2 * gs) * 8; /* vectors of up to 8 lanes */
+    }
     if (!vf__mul_ok(rounds, 2 * fv_super_rows(rounds), &tmp) ||
         !fv_add_ok(tmp, L->scratch_words + 7, &tmp))
         return 0;
