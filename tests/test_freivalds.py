@@ -103,7 +103,7 @@ def test_wikipedia_example_probes(mode: str) -> None:
         assert _bindings.freivalds_exact(mode, -1, a, b, c, hit, 1).all()
     with pytest.raises(FreivaldsError) as err:
         freivalds_check(a, b, c, mode=mode)
-    assert err.value.rows == (0, 1)
+    assert err.value.rows == (0, 1) and err.value.proven
     assert isinstance(err.value, VerificationError)
 
 
@@ -315,6 +315,11 @@ def test_honest_float_products_are_never_rejected_even_when_flagged() -> None:
     c = a @ b  # every entry carries the same correlated error, so the residuals add up
     rep = freivalds_check(a, b, c, mode="float32", rng=np.random.default_rng(1))
     assert rep.rows_recomputed == 6 and rep.max_ratio > 1.0
+    # a scheduler can cap that work; beyond the cap the refusal says it is not a proof
+    with pytest.raises(FreivaldsError) as err:
+        freivalds_check(a, b, c, mode="float32", rng=np.random.default_rng(1), max_recompute=2)
+    assert not err.value.proven and len(err.value.rows) == 6
+    freivalds_check(a, b, c, mode="float32", rng=np.random.default_rng(1), max_recompute=6)
 
 
 # ---- predictable probes ---------------------------------------------------------------------
@@ -426,6 +431,30 @@ def test_float_residuals_are_within_the_rigorous_check_error(problem, kern: str)
             exact = max(exact, abs(d))
         assert abs(Fraction(float(resid[i])) - exact) <= Fraction(float(kerr[i])), (i, resid[i], float(exact))
         assert thr[i] >= 0 and kerr[i] >= 0
+
+
+@pytest.mark.parametrize("mode", FLOAT_MODES)
+def test_float_residual_bound_over_many_tiles(kernel: str, mode: str) -> None:
+    """Rows long enough for several tiles and lane sums, with heavy cancellation: exact check of K."""
+    rng = np.random.default_rng(17)
+    m, k, n = 2, 270, 200
+    x = rng.standard_normal((m, k // 2)) * 10.0 ** rng.uniform(-3, 3, (m, k // 2))
+    y = rng.standard_normal((k // 2, n))
+    a = np.hstack([x, x]).astype(mode)
+    b = np.vstack([y, -y * (1 + 1e-9)]).astype(mode)
+    c = (a @ b).astype(mode)
+    probes = freivalds._draw_probes(mode, 2, n, rng)
+    resid, thr, kerr = _bindings.freivalds_float(mode, KERNELS[kernel], a, b, c, probes, 2)
+    fb = exact_rows(b)
+    fa, fc = exact_rows(a), exact_rows(c)
+    for i in range(m):
+        worst = Fraction(0)
+        for t in range(2):
+            r = [int(v) for v in probes[t]]
+            yt = [sum(fb[l][j] if r[j] > 0 else -fb[l][j] for j in range(n)) for l in range(k)]
+            d = sum(fc[i][j] * r[j] for j in range(n)) - sum(fa[i][l] * yt[l] for l in range(k))
+            worst = max(worst, abs(d))
+        assert abs(Fraction(float(resid[i])) - worst) <= Fraction(float(kerr[i]))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -593,6 +622,7 @@ def test_bad_arguments_are_refused() -> None:
         (dict(a=a, b=b, c=c, mode="float64", rounds=10**6), "rounds"),
         (dict(a=a, b=b, c=c, mode="float64", rng=42), "Generator"),
         (dict(a=a, b=b, c=c, mode="float64", threads=0), "threads"),
+        (dict(a=a, b=b, c=c, mode="float64", max_recompute=-1), "max_recompute"),
     ]
     for kwargs, match in cases:
         with pytest.raises(InvalidInputError, match=match):
