@@ -34,8 +34,9 @@
  * so a term meets at most FV_STEPS in-tile additions on every target. */
 #define FV_STEPS 32
 #define FV_JT (FV_STEPS * FV_W)
-#define FV_SB 32    /* rounds whose tile totals are kept at once */
-#define FV_G 8      /* rows that share one pass over the probes (8 row streams + probes fit 12-way L1 sets) */
+#define FV_SB 64    /* rounds whose tile totals are kept at once */
+#define FV_GSMAX 128 /* rows that share one pass over each probe tile (a super-group) */
+#define FV_G 8      /* rows whose tiles are in L1 at once (8 row streams + probes fit 12-way L1 sets) */
 #define FV_RCJ 256  /* columns per unit of the exact recomputation */
 #define FV_SLOTS 64 /* at most this many threads */
 #define FV_MIN_WORK (1u << 16) /* multiply-adds below which a thread is not worth starting */
@@ -147,14 +148,14 @@
 
 typedef struct {
     void (*panel_d)(const double *const *, int, size_t, const double *, size_t, size_t, double *,
-                    const double *, double *, double *);
+                    const double *, double *, double *, double *);
     void (*panel_f)(const float *const *, int, size_t, const double *, size_t, size_t, double *,
-                    const double *, double *, double *);
+                    const double *, double *, double *, double *);
     void (*panel_x)(const double *const *, int, const double *, size_t, const double *, size_t,
-                    size_t, double *, double *);
+                    size_t, double *, double *, double *);
     void (*panel_u)(const uint64_t *const *, int, size_t, const uint64_t *, size_t, size_t,
                     uint64_t *);
-    void (*brow_d)(const double *, size_t, double *, double *);
+    void (*brow_d)(const double *const *, int, size_t, double *, double *);
     void (*recheck_f32)(const float *const *, int, const float *, size_t, size_t, size_t,
                         size_t, double *, double *);
     void (*recheck_f64)(const double *const *, int, const double *, size_t, size_t, size_t,
@@ -244,10 +245,20 @@ static size_t fv_slots(int nthreads)
     return nthreads > FV_SLOTS ? FV_SLOTS : (size_t)nthreads;
 }
 
+/* Rows per super-group for R rounds: the running totals (rows x min(R, FV_SB)
+ * vectors) and the per-row products (rows x R) stay a few hundred KB. */
+static size_t fv_super_rows(size_t rounds)
+{
+    /* up to 16 rounds the probes and Y sit in L2 anyway and 8 rows stream best */
+    size_t g = rounds <= 16 ? FV_G : rounds >= 1024 ? FV_G : (8192 / rounds) & ~(size_t)7;
+    return g < FV_G ? FV_G : g > FV_GSMAX ? FV_GSMAX : g;
+}
+
 /* Workspace layout, in 8-byte words. */
 typedef struct {
     size_t y, nb, yerr, mx, yb, tmp, total;
-    size_t per_slot_tmp;
+    size_t per_slot_tmp; /* the panels' scratch, then the products of a super-group of A and C */
+    size_t scratch_words;
 } fv_layout;
 
 static int fv_layout_for(int mode, size_t k, size_t n, size_t rounds, size_t slots, fv_layout *L)
@@ -270,10 +281,17 @@ static int fv_layout_for(int mode, size_t k, size_t n, size_t rounds, size_t slo
     L->yb = L->total;
     if (is_float && !fv_seg(&L->total, rounds))
         return 0;
-    /* per slot: the probe products of FV_G rows of A and FV_G rows of C */
-    if (!vf__mul_ok(rounds, 2 * FV_G, &tmp) || !fv_seg(&(size_t){0}, tmp))
+    /* per slot: panel scratch (two sets of running totals, statistics), then the probe
+     * products of one super-group of rows of A and of C */
+    {
+        size_t gs = is_float ? fv_super_rows(rounds) : 0;
+        size_t sb = rounds < FV_SB ? rounds : FV_SB;
+        L->scratch_words = (2 * gs * sb + 2 * gs) * 8; /* vectors of up to 8 lanes */
+    }
+    if (!vf__mul_ok(rounds, 2 * fv_super_rows(rounds), &tmp) ||
+        !fv_add_ok(tmp, L->scratch_words + 7, &tmp))
         return 0;
-    L->per_slot_tmp = (tmp + 7) & ~(size_t)7;
+    L->per_slot_tmp = tmp & ~(size_t)7;
     if (!vf__mul_ok(L->per_slot_tmp, slots, &tmp))
         return 0;
     L->tmp = L->total;
@@ -321,16 +339,16 @@ static int fv_check_common(int mode, const void *a, size_t a_bytes, const void *
     return VF_OK;
 }
 
-/* Hand out the next group of FV_G rows of [0, count): work is shared dynamically, so a
+/* Hand out the next group of `size` rows of [0, count): work is shared dynamically, so a
  * thread the OS delays does not hold the others up; each group's result is the same
  * whichever thread computes it. */
-static int fv_next_group(size_t *next, size_t count, size_t *lo, size_t *hi)
+static int fv_next_group(size_t *next, size_t count, size_t size, size_t *lo, size_t *hi)
 {
     size_t grp = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);
-    if (grp >= count / FV_G + (count % FV_G != 0))
+    if (grp >= count / size + (count % size != 0))
         return 0;
-    *lo = grp * FV_G;
-    *hi = count - *lo < FV_G ? count : *lo + FV_G;
+    *lo = grp * size;
+    *hi = count - *lo < size ? count : *lo + size;
     return 1;
 }
 
@@ -428,6 +446,7 @@ typedef struct {
     uint64_t *Y, *tmp;
     size_t tmp_stride;
     uint8_t *row_bad;
+    size_t gs;   /* rows per super-group */
     size_t next; /* the next group of rows to hand out */
     int status[FV_SLOTS];
 } fve_ctx;
@@ -438,9 +457,9 @@ static void fve_phase_b(void *vctx, size_t s_lo, size_t s_hi)
     for (size_t s = s_lo; s < s_hi; s++) {
         uint64_t *tmp = X->tmp + s * X->tmp_stride;
         size_t l, hi;
-        while (fv_next_group(&X->next, X->k, &l, &hi)) {
+        while (fv_next_group(&X->next, X->k, X->gs, &l, &hi)) {
             int g = (int)(hi - l);
-            const uint64_t *xs[FV_G];
+            const uint64_t *xs[FV_GSMAX];
             for (int i = 0; i < g; i++) {
                 xs[i] = X->b + (l + (size_t)i) * X->n;
                 if (X->mode == VF_FV_MODP && !fv_modp_row_ok(xs[i], X->n))
@@ -463,11 +482,11 @@ static void fve_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
 {
     fve_ctx *X = vctx;
     for (size_t s = s_lo; s < s_hi; s++) {
-        uint64_t *ta = X->tmp + s * X->tmp_stride, *tc = ta + FV_G * X->R;
+        uint64_t *ta = X->tmp + s * X->tmp_stride, *tc = ta + X->gs * X->R;
         size_t i0, hi;
-        while (fv_next_group(&X->next, X->m, &i0, &hi)) {
+        while (fv_next_group(&X->next, X->m, X->gs, &i0, &hi)) {
             int g = (int)(hi - i0);
-            const uint64_t *as[FV_G], *cs[FV_G];
+            const uint64_t *as[FV_GSMAX], *cs[FV_GSMAX];
             for (int i = 0; i < g; i++) {
                 as[i] = X->a + (i0 + (size_t)i) * X->k;
                 cs[i] = X->c + (i0 + (size_t)i) * X->n;
@@ -548,6 +567,7 @@ int vf_freivalds_exact(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.tmp = w + L.tmp;
     X.tmp_stride = L.per_slot_tmp;
     X.row_bad = row_bad;
+    X.gs = fv_super_rows(rounds);
 
     X.slots = fv_use_slots(slots, k, n * rounds);
     X.next = 0;
@@ -575,7 +595,9 @@ typedef struct {
     double *Y, *nb, *yerr, *mx, *yb, *tmp;
     size_t tmp_stride;
     double ey, gA, gC, gB, tscale;
+    size_t scratch_words;
     double *out;
+    size_t gs;   /* rows per super-group */
     size_t next; /* the next group of rows to hand out */
     int bad[FV_SLOTS]; /* a non-finite value appeared in this slot */
 } fvf_ctx;
@@ -599,22 +621,25 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
     fvf_ctx *X = vctx;
     const size_t n = X->n, k = X->k, R = X->R;
     for (size_t s = s_lo; s < s_hi; s++) {
-        double *tmp = X->tmp + s * X->tmp_stride;
+        double *scr = X->tmp + s * X->tmp_stride, *tmp = scr + X->scratch_words;
         if (X->mode == VF_FV_FLOAT64) {
             const double *B = (const double *)(const void *)X->b;
             size_t l, hi;
-            while (fv_next_group(&X->next, k, &l, &hi)) {
+            while (fv_next_group(&X->next, k, FV_G, &l, &hi)) {
                 int g = (int)(hi - l);
                 const double *xs[FV_G];
                 double sigma[FV_G], elo[FV_G];
-                for (int i = 0; i < g; i++) {
+                for (int i = 0; i < g; i++)
                     xs[i] = B + (l + (size_t)i) * n;
-                    X->ops->brow_d(xs[i], n, &X->nb[l + (size_t)i], &X->mx[l + (size_t)i]);
-                    int e = fv_sigma_exp(X->mx[l + (size_t)i], n);
+                X->ops->brow_d(xs, g, n, &X->nb[l], &X->mx[l / FV_G]);
+                for (int i = 0; i < g; i++) {
+                    /* sqrt(sum b^2) >= max |b|, widened for squares that underflow */
+                    double bound = sqrt(X->nb[l + (size_t)i]) + sqrt((double)n) * 0x1p-537;
+                    int e = fv_sigma_exp(bound, n);
                     sigma[i] = e > 1023 ? HUGE_VAL : ldexp(1.0, e);
                     elo[i] = e > 1023 ? HUGE_VAL : ldexp(1.0, e - 53);
                 }
-                X->ops->panel_x(xs, g, sigma, n, X->pr, n, R, tmp, tmp + (size_t)FV_G * R);
+                X->ops->panel_x(xs, g, sigma, n, X->pr, n, R, tmp, tmp + (size_t)FV_G * R, scr);
                 for (int i = 0; i < g; i++) {
                     for (size_t t = 0; t < R; t++)
                         X->Y[t * k + l + (size_t)i] =
@@ -625,19 +650,21 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
         } else {
             const float *B = (const float *)(const void *)X->b;
             size_t l, hi;
-            while (fv_next_group(&X->next, k, &l, &hi)) {
+            while (fv_next_group(&X->next, k, FV_G, &l, &hi)) {
                 int g = (int)(hi - l);
                 const float *xs[FV_G];
                 for (int i = 0; i < g; i++)
                     xs[i] = B + (l + (size_t)i) * n;
-                X->ops->panel_f(xs, g, n, X->pr, n, R, tmp, NULL, &X->nb[l], NULL);
+                X->ops->panel_f(xs, g, n, X->pr, n, R, tmp, NULL, &X->nb[l], NULL, scr);
+                double share = 0.0; /* this group's share of ||B||_F^2 >= of any column norm^2 */
                 for (int i = 0; i < g; i++) {
                     for (size_t t = 0; t < R; t++)
                         X->Y[t * k + l + (size_t)i] = tmp[(size_t)i * R + t];
                     /* products with +-1 are exact; sum |b| <= sqrt(n sum b^2) */
                     X->yerr[l + (size_t)i] = X->gB * sqrt((double)n * X->nb[l + (size_t)i]);
-                    X->mx[l + (size_t)i] = sqrt(X->nb[l + (size_t)i]);
+                    share += X->nb[l + (size_t)i];
                 }
+                X->mx[l / FV_G] = share;
             }
         }
     }
@@ -652,31 +679,32 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
     const double u = FV_U64;
     const double floor_t = (double)n * ((double)k + 2.0) * eta_in;
     for (size_t s = s_lo; s < s_hi; s++) {
-        double *ta = X->tmp + s * X->tmp_stride, *tc = ta + FV_G * R;
+        double *scr = X->tmp + s * X->tmp_stride, *ta = scr + X->scratch_words;
+        double *tc = ta + X->gs * R;
         size_t i0, hi;
-        while (fv_next_group(&X->next, m, &i0, &hi)) {
+        while (fv_next_group(&X->next, m, X->gs, &i0, &hi)) {
             int g = (int)(hi - i0);
-            double sa2[FV_G], sa2w[FV_G], sc2[FV_G];
+            double sa2[FV_GSMAX], sa2w[FV_GSMAX], sc2[FV_GSMAX];
             if (f64) {
                 const double *A = (const double *)(const void *)X->a;
                 const double *C = (const double *)(const void *)X->c;
-                const double *as[FV_G], *cs[FV_G];
+                const double *as[FV_GSMAX], *cs[FV_GSMAX];
                 for (int i = 0; i < g; i++) {
                     as[i] = A + (i0 + (size_t)i) * k;
                     cs[i] = C + (i0 + (size_t)i) * n;
                 }
-                X->ops->panel_d(as, g, k, X->Y, k, R, ta, X->nb, sa2, sa2w);
-                X->ops->panel_d(cs, g, n, X->pr, n, R, tc, NULL, sc2, NULL);
+                X->ops->panel_d(as, g, k, X->Y, k, R, ta, X->nb, sa2, sa2w, scr);
+                X->ops->panel_d(cs, g, n, X->pr, n, R, tc, NULL, sc2, NULL, scr);
             } else {
                 const float *A = (const float *)(const void *)X->a;
                 const float *C = (const float *)(const void *)X->c;
-                const float *as[FV_G], *cs[FV_G];
+                const float *as[FV_GSMAX], *cs[FV_GSMAX];
                 for (int i = 0; i < g; i++) {
                     as[i] = A + (i0 + (size_t)i) * k;
                     cs[i] = C + (i0 + (size_t)i) * n;
                 }
-                X->ops->panel_f(as, g, k, X->Y, k, R, ta, X->nb, sa2, sa2w);
-                X->ops->panel_f(cs, g, n, X->pr, n, R, tc, NULL, sc2, NULL);
+                X->ops->panel_f(as, g, k, X->Y, k, R, ta, X->nb, sa2, sa2w, scr);
+                X->ops->panel_f(cs, g, n, X->pr, n, R, tc, NULL, sc2, NULL, scr);
             }
             if (k == 0)
                 for (int i = 0; i < g; i++)
@@ -686,7 +714,9 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
                     sc2[i] = 0.0;
             for (int i = 0; i < g; i++) {
                 size_t row = i0 + (size_t)i;
-                double ra = sqrt(sa2[i]), rc = sqrt((double)n * sc2[i]);
+                /* squares below 2^-1022 may underflow: each loses at most 2^-1074 */
+                double ra = sqrt(sa2[i]) + sqrt((double)k) * 0x1p-537;
+                double rc = sqrt((double)n * sc2[i]) + (double)n * 0x1p-537;
                 double resid = 0.0, kmax = 0.0;
                 int finite = isfinite(ra) && isfinite(rc) && isfinite(sa2w[i]);
                 for (size_t t = 0; t < R; t++) {
@@ -708,6 +738,31 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
             }
         }
     }
+}
+
+/*
+ * An upper bound on the 2-norm of x[0], x[stride], ... (count values) that neither
+ * underflows nor overflows: the values are scaled by a power of two near their
+ * largest magnitude first (NaN or infinity in, NaN or infinity out).
+ */
+static double fv_norm_upper(const double *x, size_t count, size_t stride)
+{
+    double mx = 0.0, s2 = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        double v = fabs(x[i * stride]);
+        if (!(v <= mx))
+            mx = v;
+    }
+    if (mx == 0.0 || !isfinite(mx))
+        return mx;
+    int e = ilogb(mx) + 1;
+    for (size_t i = 0; i < count; i++) {
+        double v = ldexp(x[i * stride], -e); /* |v| < 1, exact unless it underflows */
+        s2 += v * v;
+    }
+    /* each scaled square is off by at most u relative or 2^-1074 absolute; the largest is
+     * >= 1/4, so a relative widening of 2^-40 covers every rounding and underflow here */
+    return ldexp(sqrt(s2) * (1.0 + 0x1p-40), e);
 }
 
 static int fv_all_finite_d(const double *x, size_t count)
@@ -794,6 +849,8 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.tmp = w + L.tmp;
     X.tmp_stride = L.per_slot_tmp;
     X.out = out;
+    X.gs = fv_super_rows(rounds);
+    X.scratch_words = L.scratch_words;
     X.gB = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
     X.gA = fv_gamma(fv_nround(k, ops->lanes), FV_U64);
     X.gC = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
@@ -805,7 +862,7 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
         X.tscale = FV_TAU * (u_in * sqrt((double)k) + FV_U64 * sqrt(nr > nrc ? nr : nrc));
     }
 
-    /* phase 1: Y = B P^T with the row norms and maxima of B */
+    /* phase 1: Y = B P^T with the row norms of B and bounds on its column norms */
     X.slots = fv_use_slots(slots, k, n * rounds * 2);
     X.next = 0;
     vf__parallel((int)X.slots, X.slots, 1, fvf_phase_b, &X);
@@ -816,20 +873,17 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     /* the flip-robust bounds Yb_t >= ||B r|| for r = r_t and its one-sign flips (docs) */
     int finite = fv_all_finite_d(X.nb, k) && fv_all_finite_d(X.yerr, k) &&
                  fv_all_finite_d(X.Y, rounds * k);
-    double cmax2 = 0.0, ey2 = 0.0;
-    for (size_t l = 0; l < k; l++) {
-        cmax2 += X.mx[l] * X.mx[l]; /* >= every column norm^2 of B */
-        ey2 += X.yerr[l] * X.yerr[l];
-    }
-    X.ey = sqrt(ey2) + sqrt((double)k) * FV_ETA64;
-    double cmax = sqrt(cmax2);
+    /* every column norm^2 of B is at most the sum over row groups of the group's largest
+     * column share (squares that underflow lose at most 2^-1074 each) */
+    double cmax2 = 0.0;
+    for (size_t g = 0; g < k / FV_G + (k % FV_G != 0); g++)
+        cmax2 += X.mx[g];
+    double cmax = sqrt(cmax2) * (1.0 + 0x1p-40) + sqrt((double)k) * 0x1p-537;
+    X.ey = fv_norm_upper(X.yerr, k, 1) + sqrt((double)k) * FV_ETA64;
     finite &= isfinite(cmax) && isfinite(X.ey);
     for (size_t t = 0; t < rounds; t++) {
-        double y2 = 0.0;
-        const double *yt = X.Y + t * k;
-        for (size_t l = 0; l < k; l++)
-            y2 += yt[l] * yt[l];
-        X.yb[t] = (1.0 + 3.0 * FV_U64) * sqrt(y2) + 2.0 * (1.0 + FV_U64) * cmax + 3.0 * X.ey;
+        X.yb[t] = (1.0 + 3.0 * FV_U64) * fv_norm_upper(X.Y + t * k, k, 1) +
+                  2.0 * (1.0 + FV_U64) * cmax + 3.0 * X.ey;
         finite &= isfinite(X.yb[t]) != 0;
     }
     if (!finite)

@@ -118,11 +118,18 @@ class FreivaldsReport:
 
 
 class FreivaldsError(VerificationError):
-    """The claimed product is wrong; ``rows`` are the failing rows (global numbers)."""
+    """The claimed product is refused; ``rows`` are the failing rows (global numbers).
 
-    def __init__(self, message: str, rows: tuple[int, ...]) -> None:
+    ``proven`` is True when the refusal comes with proof: a row that disagrees in
+    exact arithmetic, or (float modes) an entry farther from the exact product
+    than any honest rounding can take it. It is False only when more rows needed
+    exact recomputation than the caller's ``max_recompute`` allowed.
+    """
+
+    def __init__(self, message: str, rows: tuple[int, ...], *, proven: bool = True) -> None:
         super().__init__(message)
         self.rows = rows
+        self.proven = proven
 
 
 def available_kernels() -> tuple[str, ...]:
@@ -170,6 +177,7 @@ def freivalds_check(
     rounds: int | None = None,
     rng: np.random.Generator | None = None,
     threads: int | None = None,
+    max_recompute: int | None = None,
 ) -> FreivaldsReport:
     """Check ``c == a @ b`` in ``mode``; raise :class:`FreivaldsError` if it is wrong.
 
@@ -180,13 +188,18 @@ def freivalds_check(
     a seeded ``numpy.random.Generator`` makes a check reproducible, and
     predictable to whoever knows the seed. ``threads=None`` uses every core.
 
+    Float modes: rows over their tight threshold are recomputed exactly, at
+    O(k n) each. A provider can force that on every row with errors inside the
+    honest rounding bound; ``max_recompute`` caps the rows recomputed per check
+    (beyond it the claim is refused with ``FreivaldsError.proven`` False).
+
     Raises :class:`~verifiable.exceptions.InvalidInputError` for a bad
     argument: wrong type, dtype, shape or layout, a NaN or an infinity in any
     float input (C included: a non-finite claim is refused, never accepted),
     an exact-mode entry out of range.
     """
     return _check(a, b, c, row_offset=0, full=True, mode=mode, rounds=rounds, rng=rng,
-                  threads=threads)
+                  threads=threads, max_recompute=max_recompute)
 
 
 def freivalds_check_rows(
@@ -199,6 +212,7 @@ def freivalds_check_rows(
     rounds: int | None = None,
     rng: np.random.Generator | None = None,
     threads: int | None = None,
+    max_recompute: int | None = None,
 ) -> FreivaldsReport:
     """Check one row block: ``c_rows == a_rows @ b``, the rows ``[row_offset, ...)`` of a product.
 
@@ -208,7 +222,7 @@ def freivalds_check_rows(
     """
     offset = as_int(row_offset, "row_offset")
     return _check(a_rows, b, c_rows, row_offset=offset, full=False, mode=mode, rounds=rounds,
-                  rng=rng, threads=threads)
+                  rng=rng, threads=threads, max_recompute=max_recompute)
 
 
 # ---- internals ---------------------------------------------------------------------------------
@@ -264,7 +278,7 @@ def _draw_probes(mode: str, rounds: int, n: int, rng: np.random.Generator | None
 
 def _check(
     a: Any, b: Any, c: Any, *, row_offset: int, full: bool, mode: str, rounds: int | None,
-    rng: np.random.Generator | None, threads: int | None,
+    rng: np.random.Generator | None, threads: int | None, max_recompute: int | None,
 ) -> FreivaldsReport:
     mode = _mode(mode)
     names = ("a", "b", "c") if full else ("a_rows", "b", "c_rows")
@@ -283,6 +297,7 @@ def _check(
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise InvalidInputError(f"rng must be None or a numpy.random.Generator, not {type(rng).__name__}")
     nthreads = _bindings.threads_arg(threads)
+    cap = None if max_recompute is None else as_int(max_recompute, "max_recompute")
     probes = _draw_probes(mode, rounds, n, rng)
     bound = false_accept_bound(mode, rounds)
 
@@ -303,6 +318,14 @@ def _check(
         ratio = np.where(thr > 0, resid / thr, np.where(resid > 0, np.inf, 0.0))
         band = np.where(thr > 0, (thr + kerr) / thr, 1.0)
     flagged = np.flatnonzero(resid > thr)
+    if cap is not None and len(flagged) > cap:
+        rows = tuple(int(i) + row_offset for i in flagged)
+        raise FreivaldsError(
+            f"{names[2]} refused ({mode}): {_rows_text(rows)} exceed their tight threshold, more "
+            f"than max_recompute={cap} can be settled by exact recomputation",
+            rows,
+            proven=False,
+        )
     if len(flagged):
         found = _bindings.freivalds_recheck(
             mode, _kernel, a, b, c, flagged.astype(np.uint64), nthreads
