@@ -162,13 +162,13 @@ def part_workloads(n: int) -> int:
 def part_round(out_dir: Path, n: int) -> int:
     print("\n== 3. A verification round: one scheduler, nine providers")
     rng = np.random.default_rng(11)
-    # a batch of 4096 input rows times an n x n weight matrix, in blocks of 64 rows
-    mat_inputs = {"a": rng.standard_normal((4096, n)), "b": rng.standard_normal((n, n))}
+    # a batch of 8192 input rows times an n x n weight matrix, in blocks of 64 rows
+    mat_inputs = {"a": rng.standard_normal((8192, n)), "b": rng.standard_normal((n, n))}
     mat_job = Job.create("matmul", {"mode": "float64", "rows_per_chunk": 64}, mat_inputs)
     hash_inputs: dict[str, Any] = {}
     hash_job = Job.create("hash_chain", {"job_seed": hashlib.sha256(b"demo").digest(), "chunks": 256,
                                          "steps": 4096, "checkpoint_every": 512, "segments_checked": 2}, hash_inputs)
-    old_inputs = {"a": rng.standard_normal((4096, n)), "b": rng.standard_normal((n, n))}
+    old_inputs = {"a": rng.standard_normal((8192, n)), "b": rng.standard_normal((n, n))}
     old_job = Job.create("matmul", {"mode": "float64", "rows_per_chunk": 64}, old_inputs)
 
     def key(i: int) -> Identity:
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-kib", type=int, default=64, help="part 1 chunk size in KiB (default 64)")
     parser.add_argument("--samples", type=int, default=16, help="part 1 chunks to open (default 16)")
     parser.add_argument("--n", type=int, default=1024, help="part 2 matrix size (default 1024)")
-    parser.add_argument("--round-n", type=int, default=256, help="part 3 weight matrix size (default 256)")
+    parser.add_argument("--round-n", type=int, default=512, help="part 3 weight matrix size (default 512)")
     parser.add_argument("--out", type=Path, default=Path("demo-data/fraud"), help="where fraud proofs go")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
