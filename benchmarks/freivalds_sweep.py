@@ -74,9 +74,10 @@ def cases(quick: bool) -> list[tuple[str, str, tuple[int, int, int]]]:
             if quick and max(shape) > 512:
                 continue
             for kind in KINDS:
-                if max(shape) >= BIG and kind not in ("normal", "uniform01", "mixed"):
-                    if not (kind in ("cancel", "stagnation") and shape == (1024, 1024, 1024)):
-                        continue
+                big_kind = kind in ("normal", "uniform01", "mixed") or (
+                    kind in ("cancel", "stagnation") and shape == (1024, 1024, 1024))
+                if max(shape) >= BIG and not big_kind:
+                    continue
                 out.append((dtype, kind, shape))
     return out
 
@@ -102,7 +103,7 @@ def worker(spec: list[Any]) -> None:
             rep = freivalds.freivalds_check(a, b, c, mode=dtype_name)
             row.update(ok=True, recomputed=rep.rows_recomputed, max_ratio=rep.max_ratio,
                        band=rep.band_factor)
-        except Exception as exc:  # a false rejection
+        except Exception as exc:  # noqa: BLE001 - any exception on an honest product is a failure
             row.update(ok=False, error=f"{type(exc).__name__}: {exc}")
         row["check_ms"] = (time.perf_counter() - t0) * 1e3
         # tightness: threshold / rms of 8 single-round residuals (per row)
