@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+import zlib
 from typing import Any
 
 import numpy as np
@@ -73,9 +74,10 @@ def cases(quick: bool) -> list[tuple[str, str, tuple[int, int, int]]]:
             if quick and max(shape) > 512:
                 continue
             for kind in KINDS:
-                if max(shape) >= BIG and kind not in ("normal", "uniform01", "mixed"):
-                    if not (kind in ("cancel", "stagnation") and shape == (1024, 1024, 1024)):
-                        continue
+                big_kind = kind in ("normal", "uniform01", "mixed") or (
+                    kind in ("cancel", "stagnation") and shape == (1024, 1024, 1024))
+                if max(shape) >= BIG and not big_kind:
+                    continue
                 out.append((dtype, kind, shape))
     return out
 
@@ -87,7 +89,7 @@ def worker(spec: list[Any]) -> None:
     for dtype_name, kind, shape in spec:
         m, k, n = shape
         dtype = np.dtype(dtype_name).type
-        rng = np.random.default_rng(hash((dtype_name, kind, tuple(shape))) & 0xFFFFFFFF)
+        rng = np.random.default_rng(zlib.crc32(repr((dtype_name, kind, tuple(shape))).encode()))
         a, b = make(kind, m, k, n, dtype, rng)
         with np.errstate(all="ignore"):
             c = a @ b
@@ -101,7 +103,7 @@ def worker(spec: list[Any]) -> None:
             rep = freivalds.freivalds_check(a, b, c, mode=dtype_name)
             row.update(ok=True, recomputed=rep.rows_recomputed, max_ratio=rep.max_ratio,
                        band=rep.band_factor)
-        except Exception as exc:  # a false rejection
+        except Exception as exc:  # noqa: BLE001 - any exception on an honest product is a failure
             row.update(ok=False, error=f"{type(exc).__name__}: {exc}")
         row["check_ms"] = (time.perf_counter() - t0) * 1e3
         # tightness: threshold / rms of 8 single-round residuals (per row)
