@@ -554,3 +554,21 @@ def test_embedded_arrays_decode_as_ours(tmp_path: Path) -> None:
         assert result["error"] == want["error"], (case["hex"][len(prefix) * 2:][:80], result)
         accepted += want["error"] is None
     assert accepted == 2 * 16 + 2
+
+
+def test_false_accept_sum_with_a_distant_mode_agrees_with_python() -> None:
+    """The JS false-accept sum is linear too (it was quadratic: 50,000 rescalings of a growing
+    list for the first case) and gives Python's log miss probability."""
+    from verifiable.soundness import log_miss_probability
+
+    cases = [(1099512294097, 802422, 138992296528, 0.5), (6000, 1500, 2000, 0.5), (6000, 1500, 2000, 0.875),
+             (10**9, 10**7, 10**5, 0.5), (1000, 10, 100, 0.5)]
+    module = (ROOT / "verifiers" / "js" / "soundness.mjs").as_uri()
+    script = (f"import({json.dumps(module)}).then((m) => {{ for (const [n, b, s, e] of {json.dumps(cases)}) "
+              "console.log(String(m.logMissProbability(BigInt(n), BigInt(b), BigInt(s), e))); });")
+    done = subprocess.run([str(NODE), "--input-type=module", "-e", script], capture_output=True, text=True,
+                          timeout=120, check=True)
+    got = [float(line) for line in done.stdout.split()]
+    assert len(got) == len(cases)
+    for value, (n, b, s, e) in zip(got, cases):
+        assert value == pytest.approx(log_miss_probability(n, b, s, e), rel=1e-12), (n, b, s, e)

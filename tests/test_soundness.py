@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -140,6 +142,41 @@ def test_long_false_accept_sum() -> None:
     n, b, s, e = 10**9, 10**7, 10**5, 0.5
     got = log_miss_probability(n, b, s, e)
     assert log_miss_probability(n, b, s) < got <= s * math.log1p(-(1 - e) * b / n)
+
+
+def exact_log_pgf(n: int, b: int, s: int, eps: Fraction) -> float:
+    """log sum_j P(J = j) eps^j in exact rationals, term by term from the consecutive ratio."""
+    term = Fraction(math.comb(n - min(b, s), max(b, s)), math.comb(n, max(b, s)))
+    total = term
+    for j in range(min(b, s)):
+        term *= Fraction((b - j) * (s - j), (j + 1) * (n - b - s + j + 1)) * eps
+        total += term
+    return math.log(total.numerator) - math.log(total.denominator)
+
+
+def test_false_accept_sum_with_a_distant_mode_matches_fractions() -> None:
+    """The largest term P(J = j) eps^j is hundreds of terms past the first (E[J] = 500)."""
+    n, b, s = 6000, 1500, 2000
+    for eps in (Fraction(1, 2), Fraction(7, 8), Fraction(1, 8)):
+        assert close(log_miss_probability(n, b, s, float(eps)), exact_log_pgf(n, b, s, eps), 1e-12)
+
+
+def test_false_accept_sum_is_linear_in_its_terms() -> None:
+    """About 100,000 wrong chunks expected in the sample, 50,000 terms before the largest: this
+    took 42 s when the scaled terms were rescaled at every new maximum (quadratic). A generous
+    time-out in a subprocess, no timing assertion. The figure must lie between the exact-check
+    miss and the with-replacement bound; the pinned value is this algorithm's own (the same in
+    the JS verifier), its correctness is checked against fractions in the test above."""
+    n, b, s = 1099512294097, 802422, 138992296528
+    code = (
+        "from verifiable.soundness import log_miss_probability as f; "
+        f"print(repr(f({n}, {b}, {s}, 0.5)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    got = float(done.stdout)
+    assert log_miss_probability(n, b, s) < got <= s * math.log1p(-0.5 * b / n)
+    assert close(got, -52391.9348438921, 1e-9)
 
 
 # ---- against simulation ----

@@ -29,9 +29,11 @@ integral (the factors nearest the pole at ``m = j`` are summed one by one).
 Taking the smaller count as ``j`` keeps every part of the formula of the size
 of the result; tests find agreement with exact integers to about 1e-15
 relative, and ``n`` up to 2^64 - 1 with ``s`` or ``b`` in the billions costs
-microseconds. ``E[eps^J]`` adds the terms
-``P(J = j) eps^j`` in log space from the ratio of consecutive terms until the
-rest is negligible; see :func:`miss_probability` for the limit on its length.
+microseconds. ``E[eps^J]`` walks the terms ``P(J = j) eps^j`` in log space from
+the ratio of consecutive terms until the rest is negligible, then adds
+``exp(term - largest)`` with ``math.fsum`` (linear in the number of terms); see
+:func:`miss_probability` for the limit on its length, and docs/SOUNDNESS.md
+section 3.3 for the exact algorithm.
 """
 
 from __future__ import annotations
@@ -177,33 +179,37 @@ def _log_miss(n: int, b: int, s: int, eps: float) -> float:
 
 
 def _log_pgf(n: int, b: int, s: int, eps: float, j0: int, log_p0: float) -> float:
-    """log E[eps^J] by adding P(J=j) eps^j in log space from j = j0."""
+    """log E[eps^J] by adding P(J=j) eps^j in log space from j = j0.
+
+    Two passes: the first walks the log terms (the ratio of consecutive terms is exact
+    integer arithmetic rounded once) and keeps the largest, ``top``; the second adds
+    ``exp(term - top)`` with :func:`math.fsum`. Linear in the number of terms (rescaling a
+    list of scaled terms at each new maximum was quadratic).
+    """
     log_eps = math.log(eps)
     j_max = min(s, b)
     log_term = log_p0 + j0 * log_eps
     top = log_term
-    scaled = [1.0]  # terms divided by exp(top), rescaled when a larger term appears
+    log_terms = [log_term]
     j = j0
+    ratio = (b - j) * (s - j) / ((j + 1) * (n - b - s + j + 1)) if j < j_max else 0.0
     while j < j_max:
         if j - j0 >= _PGF_MAX_TERMS:
             # Hoeffding: E[f(J)] for convex f is at most its value under sampling with
             # replacement, so this binomial figure bounds the miss probability from above.
             return s * math.log1p(-(1.0 - eps) * b / n)
-        ratio = (b - j) * (s - j) / ((j + 1) * (n - b - s + j + 1))
         log_term += math.log(ratio) + log_eps
         j += 1
-        if log_term > top:
-            factor = math.exp(top - log_term)
-            scaled = [x * factor for x in scaled] if factor > 0.0 else []
-            top = log_term
-        scaled.append(math.exp(log_term - top))
+        top = max(top, log_term)
+        log_terms.append(log_term)
         # Once the terms shrink, the rest is bounded by a geometric series.
-        next_ratio = (b - j) * (s - j) / ((j + 1) * (n - b - s + j + 1)) * eps
+        ratio = (b - j) * (s - j) / ((j + 1) * (n - b - s + j + 1))
+        next_ratio = ratio * eps
         if next_ratio < 1.0 and log_term < top - 45.0:
             tail = math.exp(log_term - top) * next_ratio / (1.0 - next_ratio)
             if tail < 1e-18:
                 break
-    return top + math.log(math.fsum(scaled))
+    return top + math.log(math.fsum(math.exp(x - top) for x in log_terms))
 
 
 def log_miss_probability(

@@ -105,34 +105,34 @@ function logProduct(n, j, k) {
   return head + logFactorSumEM(j, split, n);
 }
 
+// Two passes: walk the log terms keeping the largest (top), then fsum exp(term - top).
+// Linear in the number of terms (rescaling a list at each new maximum was quadratic).
 function logPgf(n, b, s, eps, j0, logP0) {
   const logEps = Math.log(eps);
   const jMax = s < b ? s : b;
+  const termRatio = (j) => ratio((b - j) * (s - j), (j + 1n) * (n - b - s + j + 1n));
   let logTerm = logP0 + Number(j0) * logEps;
   let top = logTerm;
-  let scaled = [1];
+  const logTerms = [logTerm];
   let j = j0;
+  let r = j < jMax ? termRatio(j) : 0;
   while (j < jMax) {
     if (j - j0 >= PGF_MAX_TERMS) {
       // with-replacement upper bound, evaluated as Python does: s * log1p(-(1 - eps) * b / n)
       return Number(s) * Math.log1p((-(1 - eps) * Number(b)) / Number(n));
     }
-    const r = ratio((b - j) * (s - j), (j + 1n) * (n - b - s + j + 1n));
     logTerm += Math.log(r) + logEps;
     j += 1n;
-    if (logTerm > top) {
-      const factor = Math.exp(top - logTerm);
-      scaled = factor > 0 ? scaled.map((x) => x * factor) : [];
-      top = logTerm;
-    }
-    scaled.push(Math.exp(logTerm - top));
-    const nextRatio = ratio((b - j) * (s - j), (j + 1n) * (n - b - s + j + 1n)) * eps;
+    if (logTerm > top) top = logTerm;
+    logTerms.push(logTerm);
+    r = termRatio(j);
+    const nextRatio = r * eps;
     if (nextRatio < 1 && logTerm < top - 45) {
       const tail = (Math.exp(logTerm - top) * nextRatio) / (1 - nextRatio);
       if (tail < 1e-18) break;
     }
   }
-  return top + Math.log(fsum(scaled));
+  return top + Math.log(fsum(logTerms.map((x) => Math.exp(x - top))));
 }
 
 // log of the probability that `s` uniform distinct checks of `n` chunks miss a cheat on `b`,
