@@ -1194,6 +1194,8 @@ def verify_exchange(
 
 _ARRAY_MAGIC = b"VFAR\x01"
 _ARRAY_KINDS = frozenset("biufc")
+#: Platform-dependent dtypes (x87 long double) that decode on one machine and not another.
+_NOT_PORTABLE = frozenset({"<f16", "<c32"})
 MAX_NDIM = 32
 
 
@@ -1202,7 +1204,7 @@ def _array_payload(arr: np.ndarray[Any, Any]) -> bytes:
     arr = np.ascontiguousarray(arr)
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("<"))
-    if arr.dtype.kind not in _ARRAY_KINDS or arr.ndim > MAX_NDIM:
+    if arr.dtype.kind not in _ARRAY_KINDS or arr.ndim > MAX_NDIM or arr.dtype.str in _NOT_PORTABLE:
         raise InvalidInputError(f"cannot embed an array of dtype {arr.dtype} and {arr.ndim} dimensions")
     dtype = arr.dtype.str.encode()
     header = _ARRAY_MAGIC + _u8(len(dtype)) + dtype + _u8(arr.ndim) + b"".join(_u64(d) for d in arr.shape)
@@ -1218,7 +1220,8 @@ def _parse_array(data: bytes) -> np.ndarray[Any, Any]:
         dtype = np.dtype(code.decode("ascii"))
     except (UnicodeDecodeError, TypeError, ValueError):
         raise DecodeError(f"embedded array: unknown dtype {code!r}") from None
-    if dtype.str.encode() != code or dtype.kind not in _ARRAY_KINDS or dtype.byteorder == ">":
+    if (dtype.str.encode() != code or dtype.kind not in _ARRAY_KINDS or dtype.byteorder == ">"
+            or dtype.str in _NOT_PORTABLE):
         raise DecodeError(f"embedded array: dtype {code!r} is not a canonical little-endian numeric dtype")
     ndim = r.u8()
     if ndim > MAX_NDIM:

@@ -316,10 +316,10 @@ const encodeVerdict = (m) => concat(encodeVerdictBody(m), m.signature);
 
 const ARRAY_MAGIC = concat(ascii("VFAR"), u8(1));
 // numpy's type strings of the kinds b, i, u, f, c in little-endian or byte-order-free form.
-// <f16 and <c32 are numpy's long double on x86-64 Linux (the reference platform).
+// <f16 and <c32 (x87 long double) are refused: they exist only on some platforms.
 export const ARRAY_DTYPES = new Map([
   ["|b1", 1], ["|i1", 1], ["|u1", 1], ["<i2", 2], ["<u2", 2], ["<i4", 4], ["<u4", 4], ["<i8", 8], ["<u8", 8],
-  ["<f2", 2], ["<f4", 4], ["<f8", 8], ["<f16", 16], ["<c8", 8], ["<c16", 16], ["<c32", 32],
+  ["<f2", 2], ["<f4", 4], ["<f8", 8], ["<c8", 8], ["<c16", 16],
 ]);
 
 // "VFAR" 01 | u8 L dtype | u8 ndim | ndim x u64 shape | data: returns {dtype, shape, data}
