@@ -55,6 +55,7 @@ ffibuilder.set_source(
     "\n".join(f'#include "{p.name}"' for p in _headers()),
     sources=[_rel(p) for p in sorted(HERE.glob("*.c"))],
     include_dirs=[_rel(HERE)],
+    libraries=["m"],  # fma()/fmaf() of the portable float matmul
     extra_compile_args=_compile_args,
     extra_link_args=_link_args,
 )

@@ -19,7 +19,17 @@ from .freivalds import FreivaldsError, FreivaldsReport, freivalds_check, freival
 from .hashing import digest_chunks, sha256
 from .hashwork import chunk_digest, hash_chain, hash_chain_seed, verify_chain_segment
 from .identity import Identity, fingerprint, signing_input, verify_signature
-from .matrix import MODP, RowBlock, matmul, matmul_rows, parse_row_block, row_block_bytes
+from .matrix import (
+    MODP,
+    RowBlock,
+    available_matmul_kernels,
+    matmul,
+    matmul_kernel,
+    matmul_rows,
+    parse_row_block,
+    row_block_bytes,
+    set_matmul_kernel,
+)
 from .merkle import (
     ConsistencyProof,
     InclusionProof,
@@ -89,6 +99,7 @@ __all__ = [
     "VerificationResult",
     "Verifier",
     "Workload",
+    "available_matmul_kernels",
     "bad_chunk_count",
     "beacon_samples",
     "beacon_seed",
@@ -107,6 +118,7 @@ __all__ = [
     "interactive_seed",
     "leaf_hash",
     "matmul",
+    "matmul_kernel",
     "matmul_rows",
     "miss_probability",
     "parse_row_block",
@@ -115,6 +127,7 @@ __all__ = [
     "registered_workloads",
     "row_block_bytes",
     "samples_needed",
+    "set_matmul_kernel",
     "sha256",
     "signing_input",
     "verify_chain_segment",
