@@ -36,7 +36,7 @@
 #define FV_JT (FV_STEPS * FV_W)
 #define FV_SB 64    /* rounds whose tile totals are kept at once */
 #define FV_GSMAX 128 /* rows that share one pass over each probe tile (a super-group) */
-#define FV_G 8      /* rows whose tiles are in L1 at once (8 row streams + probes fit 12-way L1 sets) */
+#define FV_G 8      /* rows whose tiles sit in L1 at once (8 streams + probes fit 12-way sets) */
 #define FV_RCJ 256  /* columns per unit of the exact recomputation */
 #define FV_RC_OUT VF_FV_RECHECK_OUT
 #define FV_SLOTS 64 /* at most this many threads */
@@ -931,6 +931,7 @@ static void fvr_unit(void *vctx, size_t lo, size_t hi)
     /* honest bound G = gamma_{k+2}(u_in) sum|a b| + 2 (k+2) eta_in, widened for the rounding
      * of sum|a b| itself; errS bounds the error of the recomputed value */
     const double g_in = fv_gamma((double)k + 2.0, f64 ? FV_U64 : FV_U32);
+    const int vacuous = g_in == HUGE_VAL; /* (k + 2) u_in >= 1: no entry can be ruled out */
     const double eta_in = f64 ? FV_ETA64 : FV_ETA32;
     const double widen = 1.0 + fv_gamma((double)k + 2.0, FV_U64);
     const double g_s = f64 ? 2.0 * ((double)k + 2.0) * ((double)k + 2.0) * u * u
@@ -964,7 +965,8 @@ static void fvr_unit(void *vctx, size_t lo, size_t hi)
                     ab = s3[r * FV_RCJ + j];
                     diff = fabs((cij - hi_) - lo_);
                     exact = hi_ + lo_;
-                    double G = g_in * ab * widen + 2.0 * ((double)k + 2.0) * eta_in;
+                    double G = vacuous ? HUGE_VAL
+                                       : g_in * ab * widen + 2.0 * ((double)k + 2.0) * eta_in;
                     double errS = g_s * ab + 2.0 * ((double)k + 2.0) * FV_ETA64;
                     bound = (G + errS + u * fabs(lo_)) * (1.0 + 8.0 * u);
                 } else {
@@ -972,15 +974,16 @@ static void fvr_unit(void *vctx, size_t lo, size_t hi)
                     exact = s1[r * FV_RCJ + j];
                     ab = s2[r * FV_RCJ + j];
                     diff = fabs(cij - exact);
-                    double G = g_in * ab * widen + 2.0 * ((double)k + 2.0) * eta_in;
+                    double G = vacuous ? HUGE_VAL
+                                       : g_in * ab * widen + 2.0 * ((double)k + 2.0) * eta_in;
                     double errS = g_s * ab;
                     bound = (G + errS) * (1.0 + 8.0 * u);
                 }
                 double ratio = diff / bound; /* bound > 0: it holds 2 (k+2) eta */
                 sse += diff * diff;
-                if (!(ratio <= 1.0))
+                if (ratio > 1.0)
                     count += 1.0;
-                if (ratio > worst || !(ratio == ratio)) {
+                if (ratio > worst) {
                     worst = ratio;
                     wcol = (double)(j0 + j);
                     wval = exact;
@@ -1049,7 +1052,7 @@ int vf_freivalds_recheck(int mode, int kernel, const void *a, size_t a_bytes, co
             const double *p = X.part + (r * X.chunks + ch) * FV_RC_OUT;
             count += p[0];
             sse += p[4];
-            if (p[2] > worst || !(p[2] == p[2]) || ch == 0) {
+            if (p[2] > worst || ch == 0) {
                 worst = p[2];
                 wcol = p[1];
                 wval = p[3];
