@@ -36,8 +36,9 @@
 #define FV_JT (FV_STEPS * FV_W)
 #define FV_SB 64    /* rounds whose tile totals are kept at once */
 #define FV_GSMAX 128 /* rows that share one pass over each probe tile (a super-group) */
-#define FV_G 8      /* rows whose tiles are in L1 at once (8 row streams + probes fit 12-way L1 sets) */
+#define FV_G 8      /* rows whose tiles sit in L1 at once (8 streams + probes fit 12-way sets) */
 #define FV_RCJ 256  /* columns per unit of the exact recomputation */
+#define FV_RC_OUT VF_FV_RECHECK_OUT
 #define FV_SLOTS 64 /* at most this many threads */
 #define FV_MIN_WORK (1u << 16) /* multiply-adds below which a thread is not worth starting */
 
@@ -906,7 +907,7 @@ int vf_freivalds_recheck_work_size(size_t n, size_t nrows, size_t *out_bytes)
     size_t chunks = n / FV_RCJ + (n % FV_RCJ != 0), t;
     if (!out_bytes)
         return VF_E_NULL;
-    if (!vf__mul_ok(chunks, nrows, &t) || !vf__mul_ok(t, 4 * sizeof(double), &t))
+    if (!vf__mul_ok(chunks, nrows, &t) || !vf__mul_ok(t, FV_RC_OUT * sizeof(double), &t))
         return VF_E_OVERFLOW;
     *out_bytes = t;
     return VF_OK;
@@ -918,7 +919,7 @@ typedef struct {
     const uint8_t *a, *b, *c;
     size_t m, k, n, nrows, chunks, groups;
     const uint64_t *rows;
-    double *part; /* [row][chunk][4] */
+    double *part; /* [row][chunk][FV_RC_OUT] */
 } fvr_ctx;
 
 static void fvr_unit(void *vctx, size_t lo, size_t hi)
@@ -930,6 +931,7 @@ static void fvr_unit(void *vctx, size_t lo, size_t hi)
     /* honest bound G = gamma_{k+2}(u_in) sum|a b| + 2 (k+2) eta_in, widened for the rounding
      * of sum|a b| itself; errS bounds the error of the recomputed value */
     const double g_in = fv_gamma((double)k + 2.0, f64 ? FV_U64 : FV_U32);
+    const int vacuous = g_in == HUGE_VAL; /* (k + 2) u_in >= 1: no entry can be ruled out */
     const double eta_in = f64 ? FV_ETA64 : FV_ETA32;
     const double widen = 1.0 + fv_gamma((double)k + 2.0, FV_U64);
     const double g_s = f64 ? 2.0 * ((double)k + 2.0) * ((double)k + 2.0) * u * u
@@ -954,7 +956,7 @@ static void fvr_unit(void *vctx, size_t lo, size_t hi)
         }
         for (int r = 0; r < nr; r++) {
             size_t row = X->rows[r0 + (size_t)r];
-            double count = 0.0, worst = -1.0, wcol = 0.0, wval = 0.0;
+            double count = 0.0, worst = -1.0, wcol = 0.0, wval = 0.0, sse = 0.0;
             for (size_t j = 0; j < jl; j++) {
                 double cij, diff, ab, exact, bound;
                 if (f64) {
@@ -963,7 +965,8 @@ static void fvr_unit(void *vctx, size_t lo, size_t hi)
                     ab = s3[r * FV_RCJ + j];
                     diff = fabs((cij - hi_) - lo_);
                     exact = hi_ + lo_;
-                    double G = g_in * ab * widen + 2.0 * ((double)k + 2.0) * eta_in;
+                    double G = vacuous ? HUGE_VAL
+                                       : g_in * ab * widen + 2.0 * ((double)k + 2.0) * eta_in;
                     double errS = g_s * ab + 2.0 * ((double)k + 2.0) * FV_ETA64;
                     bound = (G + errS + u * fabs(lo_)) * (1.0 + 8.0 * u);
                 } else {
@@ -971,24 +974,27 @@ static void fvr_unit(void *vctx, size_t lo, size_t hi)
                     exact = s1[r * FV_RCJ + j];
                     ab = s2[r * FV_RCJ + j];
                     diff = fabs(cij - exact);
-                    double G = g_in * ab * widen + 2.0 * ((double)k + 2.0) * eta_in;
+                    double G = vacuous ? HUGE_VAL
+                                       : g_in * ab * widen + 2.0 * ((double)k + 2.0) * eta_in;
                     double errS = g_s * ab;
                     bound = (G + errS) * (1.0 + 8.0 * u);
                 }
                 double ratio = diff / bound; /* bound > 0: it holds 2 (k+2) eta */
-                if (!(ratio <= 1.0))
+                sse += diff * diff;
+                if (ratio > 1.0)
                     count += 1.0;
-                if (ratio > worst || !(ratio == ratio)) {
+                if (ratio > worst) {
                     worst = ratio;
                     wcol = (double)(j0 + j);
                     wval = exact;
                 }
             }
-            double *p = X->part + ((r0 + (size_t)r) * X->chunks + ch) * 4;
+            double *p = X->part + ((r0 + (size_t)r) * X->chunks + ch) * FV_RC_OUT;
             p[0] = count;
             p[1] = wcol;
             p[2] = worst;
             p[3] = wval;
+            p[4] = sse;
         }
     }
 }
@@ -1008,7 +1014,7 @@ int vf_freivalds_recheck(int mode, int kernel, const void *a, size_t a_bytes, co
         return kernel == VF_FV_KERNEL_AUTO || (kernel >= 0 && kernel <= 2) ? VF_E_BACKEND
                                                                             : VF_E_ARG;
     size_t need, o4;
-    if (!vf__mul_ok(nrows, 4, &o4))
+    if (!vf__mul_ok(nrows, FV_RC_OUT, &o4))
         return VF_E_OVERFLOW;
     rc = vf_freivalds_recheck_work_size(n, nrows, &need);
     if (rc)
@@ -1041,20 +1047,22 @@ int vf_freivalds_recheck(int mode, int kernel, const void *a, size_t a_bytes, co
     if (units)
         vf__parallel(nthreads, units, 1, fvr_unit, &X);
     for (size_t r = 0; r < nrows; r++) {
-        double count = 0.0, worst = 0.0, wcol = 0.0, wval = 0.0;
+        double count = 0.0, worst = 0.0, wcol = 0.0, wval = 0.0, sse = 0.0;
         for (size_t ch = 0; ch < X.chunks; ch++) {
-            const double *p = X.part + (r * X.chunks + ch) * 4;
+            const double *p = X.part + (r * X.chunks + ch) * FV_RC_OUT;
             count += p[0];
-            if (p[2] > worst || !(p[2] == p[2]) || ch == 0) {
+            sse += p[4];
+            if (p[2] > worst || ch == 0) {
                 worst = p[2];
                 wcol = p[1];
                 wval = p[3];
             }
         }
-        out[4 * r] = count;
-        out[4 * r + 1] = wcol;
-        out[4 * r + 2] = worst;
-        out[4 * r + 3] = wval;
+        out[FV_RC_OUT * r] = count;
+        out[FV_RC_OUT * r + 1] = wcol;
+        out[FV_RC_OUT * r + 2] = worst;
+        out[FV_RC_OUT * r + 3] = wval;
+        out[FV_RC_OUT * r + 4] = sse;
     }
     return VF_OK;
 }

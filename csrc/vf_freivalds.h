@@ -42,6 +42,9 @@
 
 #define VF_FV_MAX_ROUNDS 4096
 
+/* Doubles vf_freivalds_recheck writes per row. */
+#define VF_FV_RECHECK_OUT 5
+
 /* 1 if `kernel` runs on this CPU, else 0. */
 int vf_freivalds_kernel_available(int kernel);
 /* The kernel VF_FV_KERNEL_AUTO resolves to. */

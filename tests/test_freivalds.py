@@ -322,6 +322,66 @@ def test_honest_float_products_are_never_rejected_even_when_flagged() -> None:
     freivalds_check(a, b, c, mode="float32", rng=np.random.default_rng(1), max_recompute=6)
 
 
+def round_mantissa(x: np.ndarray, bits: int) -> np.ndarray:
+    """float32 values rounded to `bits` mantissa bits (TF32: 10, bfloat16: 7)."""
+    i = x.astype(np.float32).view(np.uint32).astype(np.uint64)
+    drop = np.uint64(23 - bits)
+    i = ((i + (np.uint64(1) << (drop - np.uint64(1)))) >> drop) << drop
+    return i.astype(np.uint32).view(np.float32)
+
+
+@pytest.mark.parametrize("bits", [10, 7], ids=["tf32", "bfloat16"])
+def test_reduced_precision_products_and_the_realistic_bound(bits: int) -> None:
+    """Inputs rounded to TF32/bfloat16 before a float32 product: within the any-order bound at
+    k = 4096 (so accepted by default), refused by bound="realistic" (not as a proof)."""
+    rng = np.random.default_rng(bits)
+    a = rng.standard_normal((24, 4096)).astype(np.float32)
+    b = rng.standard_normal((4096, 20)).astype(np.float32)
+    cheap = round_mantissa(a, bits) @ round_mantissa(b, bits)
+    rep = freivalds_check(a, b, cheap, mode="float32")
+    assert rep.rows_recomputed == 24 and rep.bound == "any-order"
+    with pytest.raises(FreivaldsError, match="realistic") as err:
+        freivalds_check(a, b, cheap, mode="float32", bound="realistic")
+    assert not err.value.proven and len(err.value.rows) == 24
+    # at short k the same shortcut is beyond the any-order bound: refused with proof
+    with pytest.raises(FreivaldsError) as err:
+        a64, b64 = np.ascontiguousarray(a[:, :64]), np.ascontiguousarray(b[:64])
+        freivalds_check(a64, b64, round_mantissa(a64, bits) @ round_mantissa(b64, bits), mode="float32")
+    assert err.value.proven
+
+
+@pytest.mark.parametrize("mode", FLOAT_MODES)
+@pytest.mark.parametrize("kind", ["mixed", "cancel", "subnormal", "all_subnormal"])
+def test_realistic_bound_accepts_honest_products(mode: str, kind: str) -> None:
+    rng = np.random.default_rng(21)
+    for m, k, n in ((4, 6, 3), (20, 300, 40), (8, 2048, 16)):
+        a, b = adversarial(kind, m, k, n, np.dtype(mode), rng)
+        rep = freivalds_check(a, b, a @ b, mode=mode, bound="realistic")
+        assert rep.bound == "realistic"
+    for m, k, n in ((50, 4096, 30), (300, 200, 100)):
+        a = rng.standard_normal((m, k)).astype(mode)
+        b = rng.random((k, n)).astype(mode)
+        freivalds_check(a, b, a @ b, mode=mode, bound="realistic")
+
+
+def test_realistic_bound_refuses_correlated_rounding() -> None:
+    """The price of bound="realistic": an honest left-to-right loop over 1 + 2999 terms below half
+    an ulp returns exactly 1 (every term is lost); the any-order bound accepts it, the realistic
+    one does not."""
+    a = np.full((6, 3000), 2.0**-25 * 0.99, dtype=np.float32)
+    a[:, 0] = 1.0
+    b = np.ones((3000, 64), dtype=np.float32)
+    acc = np.zeros((6, 64), dtype=np.float32)
+    for l in range(3000):  # the naive loop, in float32
+        acc = acc + a[:, l : l + 1] * b[l]
+    assert (acc == 1.0).all()
+    rep = freivalds_check(a, b, acc, mode="float32", rng=np.random.default_rng(1))
+    assert rep.rows_recomputed == 6
+    with pytest.raises(FreivaldsError) as err:
+        freivalds_check(a, b, acc, mode="float32", rng=np.random.default_rng(1), bound="realistic")
+    assert not err.value.proven
+
+
 # ---- predictable probes ---------------------------------------------------------------------
 
 
@@ -623,6 +683,7 @@ def test_bad_arguments_are_refused() -> None:
         ({"a": a, "b": b, "c": c, "mode": "float64", "rng": 42}, "Generator"),
         ({"a": a, "b": b, "c": c, "mode": "float64", "threads": 0}, "threads"),
         ({"a": a, "b": b, "c": c, "mode": "float64", "max_recompute": -1}, "max_recompute"),
+        ({"a": a, "b": b, "c": c, "mode": "float64", "bound": "strict"}, "unknown bound"),
     ]
     for kwargs, match in cases:
         with pytest.raises(InvalidInputError, match=match):
@@ -722,11 +783,11 @@ def test_c_kernel_refuses_bad_arguments() -> None:
     rows = np.array([0, 5], dtype=np.uint64)
     assert lib.vf_freivalds_recheck_work_size(4, 2, size) == lib.VF_OK
     w3 = np.empty(size[0] // 8 + 1)
-    o3 = np.empty(8)
+    o3 = np.empty(10)
     rc = lib.vf_freivalds_recheck(
         3, -1, ffi.from_buffer(a), a.nbytes, ffi.from_buffer(b), b.nbytes, ffi.from_buffer(c), c.nbytes,
         2, 3, 4, ffi.from_buffer("uint64_t[]", rows), 2, ffi.from_buffer(w3, require_writable=True),
-        w3.nbytes, ffi.from_buffer("double[]", o3, require_writable=True), 8, 1)
+        w3.nbytes, ffi.from_buffer("double[]", o3, require_writable=True), 10, 1)
     assert rc == lib.VF_E_RANGE
     assert lib.vf_freivalds_kernel_available(5) == 0
     assert lib.vf_freivalds_kernel_available(lib.VF_FV_KERNEL_PORTABLE) == 1

@@ -522,13 +522,14 @@ def freivalds_recheck(
     mode: str, kernel: int, a: NDArray[Any], b: NDArray[Any], c: NDArray[Any],
     rows: NDArray[np.uint64], threads: int,
 ) -> NDArray[np.float64]:
-    """(len(rows), 4): entries beyond the honest bound, worst column, worst ratio, exact value."""
+    """(len(rows), 5): entries beyond the honest bound, worst column, worst ratio, exact value there,
+    sum of squared errors of the row."""
     m, k = a.shape
     n = b.shape[1]
     size = ffi.new("size_t *")
     check(lib.vf_freivalds_recheck_work_size(n, rows.size, size), "recheck workspace")
     work = np.empty(max(1, size[0] // 8), dtype=np.float64)
-    out = np.empty((rows.size, 4), dtype=np.float64)
+    out = np.empty((rows.size, int(lib.VF_FV_RECHECK_OUT)), dtype=np.float64)
     rc = lib.vf_freivalds_recheck(
         FREIVALDS_MODES[mode], kernel, cbuf(a), a.nbytes, cbuf(b), b.nbytes, cbuf(c), c.nbytes,
         m, k, n, ffi.from_buffer("uint64_t[]", rows), rows.size,
