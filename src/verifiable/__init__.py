@@ -15,7 +15,13 @@ from .challenge import (
     probe_seed,
 )
 from .exceptions import DecodeError, InvalidInputError, VerifiableError, VerificationError
-from .freivalds import FreivaldsError, FreivaldsReport, freivalds_check, freivalds_check_rows
+from .freivalds import (
+    FreivaldsError,
+    FreivaldsReport,
+    false_accept_bound,
+    freivalds_check,
+    freivalds_check_rows,
+)
 from .hashing import digest_chunks, sha256
 from .hashwork import chunk_digest, hash_chain, hash_chain_seed, verify_chain_segment
 from .identity import Identity, fingerprint, signing_input, verify_signature
@@ -109,6 +115,7 @@ __all__ = [
     "describe_audit",
     "detection_probability",
     "digest_chunks",
+    "false_accept_bound",
     "fingerprint",
     "freivalds_check",
     "freivalds_check_rows",
