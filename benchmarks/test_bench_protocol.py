@@ -122,7 +122,7 @@ def test_spot_check_inclusion_proofs(benchmark: Any, setup: dict[str, Any]) -> N
         if body[:32] != ch.digest() or tuple(p.index for _, p in items) != ch.indices:
             raise AssertionError("alternative proof does not answer the challenge")
         for out, p in items:
-            verify_inclusion(proof=p, leaf_hash=leaf_hash(out), root=com.root)
+            verify_inclusion(proof=p, leaf_hash=leaf_hash(out), root=com.root, tree_size=com.n_chunks)
         return len(items)
 
     assert run() == SAMPLES
@@ -137,7 +137,7 @@ def test_open_multiproof(benchmark: Any, setup: dict[str, Any]) -> None:
     def run() -> None:
         hashes = _leaf_hashes(list(proof.outputs), _bindings.mode_id("rfc6962"), 1).tobytes()
         leaves = {i: hashes[32 * k : 32 * k + 32] for k, i in enumerate(mp.indices)}
-        verify_multiproof(proof=mp, leaf_hashes=leaves, root=root)
+        verify_multiproof(proof=mp, leaf_hashes=leaves, root=root, tree_size=N_CHUNKS)
 
     run()
     n_hashes_alt = sum(len(InclusionProof.from_bytes(p).siblings) for p in setup["inclusion"])
@@ -153,7 +153,7 @@ def test_open_inclusion_proofs(benchmark: Any, setup: dict[str, Any]) -> None:
 
     def run() -> None:
         for out, p in zip(opened, proofs):
-            verify_inclusion(proof=p, leaf_hash=leaf_hash(out), root=root)
+            verify_inclusion(proof=p, leaf_hash=leaf_hash(out), root=root, tree_size=N_CHUNKS)
 
     run()
     tag(benchmark, "open_264_of_2^20", "alt", "264 x verify_inclusion", size=N_CHUNKS, k=SAMPLES)
