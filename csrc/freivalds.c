@@ -514,6 +514,23 @@ static void fve_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
     }
 }
 
+/* The checks both entry points start with: operands, kernel, rounds. */
+static int fv_begin(int mode, int kernel, const void *a, size_t a_bytes, const void *b,
+                    size_t b_bytes, const void *c, size_t c_bytes, size_t m, size_t k, size_t n,
+                    size_t rounds, const fv_ops **ops)
+{
+    int rc = fv_check_common(mode, a, a_bytes, b, b_bytes, c, c_bytes, m, k, n);
+    if (rc)
+        return rc;
+    *ops = fv_pick(kernel);
+    if (!*ops)
+        return kernel == VF_FV_KERNEL_AUTO || (kernel >= 0 && kernel <= 2) ? VF_E_BACKEND
+                                                                            : VF_E_ARG;
+    if (rounds < 1 || rounds > VF_FV_MAX_ROUNDS)
+        return VF_E_ARG;
+    return VF_OK;
+}
+
 int vf_freivalds_exact(int mode, int kernel, const void *a, size_t a_bytes, const void *b,
                        size_t b_bytes, const void *c, size_t c_bytes, size_t m, size_t k, size_t n,
                        const uint64_t *probes, size_t probes_len, size_t rounds, void *work,
@@ -521,15 +538,10 @@ int vf_freivalds_exact(int mode, int kernel, const void *a, size_t a_bytes, cons
 {
     if (mode != VF_FV_INT64 && mode != VF_FV_MODP)
         return VF_E_ARG;
-    int rc = fv_check_common(mode, a, a_bytes, b, b_bytes, c, c_bytes, m, k, n);
+    const fv_ops *ops = NULL;
+    int rc = fv_begin(mode, kernel, a, a_bytes, b, b_bytes, c, c_bytes, m, k, n, rounds, &ops);
     if (rc)
         return rc;
-    const fv_ops *ops = fv_pick(kernel);
-    if (!ops)
-        return kernel == VF_FV_KERNEL_AUTO || (kernel >= 0 && kernel <= 2) ? VF_E_BACKEND
-                                                                            : VF_E_ARG;
-    if (rounds < 1 || rounds > VF_FV_MAX_ROUNDS)
-        return VF_E_ARG;
     size_t rn, need;
     if (!vf__mul_ok(rounds, n, &rn))
         return VF_E_OVERFLOW;
@@ -801,15 +813,10 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
 {
     if (mode != VF_FV_FLOAT32 && mode != VF_FV_FLOAT64)
         return VF_E_ARG;
-    int rc = fv_check_common(mode, a, a_bytes, b, b_bytes, c, c_bytes, m, k, n);
+    const fv_ops *ops = NULL;
+    int rc = fv_begin(mode, kernel, a, a_bytes, b, b_bytes, c, c_bytes, m, k, n, rounds, &ops);
     if (rc)
         return rc;
-    const fv_ops *ops = fv_pick(kernel);
-    if (!ops)
-        return kernel == VF_FV_KERNEL_AUTO || (kernel >= 0 && kernel <= 2) ? VF_E_BACKEND
-                                                                            : VF_E_ARG;
-    if (rounds < 1 || rounds > VF_FV_MAX_ROUNDS)
-        return VF_E_ARG;
     size_t rn, m3;
     if (!vf__mul_ok(rounds, n, &rn) || !vf__mul_ok(m, 3, &m3))
         return VF_E_OVERFLOW;
