@@ -515,21 +515,24 @@ typedef struct {
     int ntail;      /* 1 or 2 */
 } vf_cursor;
 
-static void cursor_init(vf_cursor *c, int has_prefix, uint8_t prefix, const uint8_t *data,
-                        size_t len)
+/* A message of a p-byte prefix (p < 64) followed by data[0:len]: a head block
+ * (prefix and the first 64 - p data bytes) when the message fills one, then
+ * whole blocks read straight from data, then the padded tail. */
+static void cursor_init_p(vf_cursor *c, const uint8_t *prefix, size_t p, const uint8_t *data,
+                          size_t len)
 {
     size_t used = 0; /* bytes of data consumed by head + direct runs */
-    size_t total = len + (has_prefix ? 1 : 0);
+    size_t total = len + p;
     c->nhead = 0;
     c->ndirect = 0;
     c->direct = data;
-    if (has_prefix && total >= 64) {
-        c->head[0] = prefix;
-        memcpy(c->head + 1, data, 63);
+    if (p && total >= 64) {
+        memcpy(c->head, prefix, p);
+        memcpy(c->head + p, data, 64 - p);
         c->nhead = 1;
-        used = 63;
+        used = 64 - p;
     }
-    if (!has_prefix || c->nhead) {
+    if (!p || c->nhead) {
         c->direct = data + used;
         c->ndirect = (len - used) / 64;
         used += c->ndirect * 64;
@@ -538,8 +541,10 @@ static void cursor_init(vf_cursor *c, int has_prefix, uint8_t prefix, const uint
      * zeros, and the message length in bits, big-endian */
     size_t rem = len - used, pos = 0;
     memset(c->tail, 0, sizeof c->tail);
-    if (has_prefix && !c->nhead)
-        c->tail[pos++] = prefix;
+    if (p && !c->nhead) {
+        memcpy(c->tail, prefix, p);
+        pos = p;
+    }
     if (rem)
         memcpy(c->tail + pos, data + used, rem);
     pos += rem;
@@ -551,6 +556,12 @@ static void cursor_init(vf_cursor *c, int has_prefix, uint8_t prefix, const uint
         end[-i] = (uint8_t)bits;
         bits >>= 8;
     }
+}
+
+static void cursor_init(vf_cursor *c, int has_prefix, uint8_t prefix, const uint8_t *data,
+                        size_t len)
+{
+    cursor_init_p(c, &prefix, has_prefix ? 1 : 0, data, len);
 }
 
 static void digest_out(const uint32_t *st, uint8_t *out)
@@ -631,6 +642,36 @@ static void hash_group(int backend, int n, int has_prefix, uint8_t prefix,
             src[l] = cur[l].tail;
         blocks_lanes(backend, n, st, src, (size_t)cur[0].ntail);
     }
+    for (int l = 0; l < n; l++)
+        digest_out(state[l], out[l]);
+}
+
+/* Hash n (<= 4) messages prefix[l] (p < 64 bytes) || data[l][0:len] side by side. */
+static void hash_group_p(int backend, int n, const uint8_t *const *prefix, size_t p,
+                         const uint8_t *const *data, size_t len, uint8_t *const *out)
+{
+    uint32_t state[4][8];
+    uint32_t *st[4];
+    const uint8_t *src[4];
+    vf_cursor cur[4];
+    for (int l = 0; l < n; l++) {
+        memcpy(state[l], H0, sizeof H0);
+        st[l] = state[l];
+        cursor_init_p(&cur[l], prefix[l], p, data[l], len);
+    }
+    if (cur[0].nhead) {
+        for (int l = 0; l < n; l++)
+            src[l] = cur[l].head;
+        blocks_lanes(backend, n, st, src, 1);
+    }
+    if (cur[0].ndirect) {
+        for (int l = 0; l < n; l++)
+            src[l] = cur[l].direct;
+        blocks_lanes(backend, n, st, src, cur[0].ndirect);
+    }
+    for (int l = 0; l < n; l++)
+        src[l] = cur[l].tail;
+    blocks_lanes(backend, n, st, src, (size_t)cur[0].ntail);
     for (int l = 0; l < n; l++)
         digest_out(state[l], out[l]);
 }
@@ -804,4 +845,58 @@ void vf__sha256_iterate32(uint8_t *values, size_t count, uint64_t steps)
             memcpy(values + (i + (size_t)l) * VF_HASH_SIZE, blk[l], VF_HASH_SIZE);
         i += (size_t)n;
     }
+}
+
+/* ---- messages with a prefix of their own: prefix_i || data[i * stride : ...] ---- */
+
+typedef struct {
+    const uint8_t *prefixes, *data;
+    size_t prefix_len, stride, len;
+    uint8_t *out;
+} prefixed_ctx;
+
+static void prefixed_range(void *vctx, size_t lo, size_t hi)
+{
+    prefixed_ctx *c = (prefixed_ctx *)vctx;
+    int backend = vf_sha256_backend();
+    int lanes = lanes_for(backend, c->len);
+    const uint8_t *pre[4], *data[4];
+    uint8_t *dst[4];
+    size_t i = lo;
+    while (i < hi) {
+        int n = (hi - i) >= (size_t)lanes ? lanes : (hi - i >= 2 && lanes >= 2 ? 2 : 1);
+        for (int l = 0; l < n; l++) {
+            size_t j = i + (size_t)l;
+            pre[l] = c->prefixes + j * c->prefix_len;
+            data[l] = c->data + j * c->stride;
+            dst[l] = c->out + j * VF_HASH_SIZE;
+        }
+        hash_group_p(backend, n, pre, c->prefix_len, data, c->len, dst);
+        i += (size_t)n;
+    }
+}
+
+int vf_sha256_prefixed(const uint8_t *prefixes, size_t prefixes_len, size_t prefix_len,
+                       const uint8_t *data, size_t data_len, size_t stride, size_t len,
+                       size_t count, uint8_t *out, size_t out_len, int nthreads)
+{
+    if (prefix_len > VF_PREFIX_MAX)
+        return VF_E_ARG;
+    if (count == 0)
+        return VF_OK;
+    if ((prefixes == NULL && prefix_len) || (data == NULL && len) || out == NULL)
+        return VF_E_NULL;
+    size_t need_pre, need_out, last, need_data;
+    if (!vf__mul_ok(count, prefix_len, &need_pre) || !vf__mul_ok(count, VF_HASH_SIZE, &need_out) ||
+        !vf__mul_ok(count - 1, stride, &last) || last > SIZE_MAX - len)
+        return VF_E_OVERFLOW;
+    need_data = last + len;
+    if (prefixes_len < need_pre || data_len < need_data || out_len < need_out)
+        return VF_E_LENGTH;
+    if (stride < len && count > 1)
+        return VF_E_ARG; /* messages may not overlap: each is read as its own slice */
+    prefixed_ctx ctx = {prefixes, data, prefix_len, stride, len, out};
+    size_t grain = len >= 65536 ? 1 : 65536 / (len + 1) + 1;
+    vf__parallel(nthreads, count, grain, prefixed_range, &ctx);
+    return VF_OK;
 }

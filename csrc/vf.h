@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* Bump whenever a prototype, a struct or the meaning of a status changes. */
-#define VF_ABI_VERSION 1
+#define VF_ABI_VERSION 2
 
 #define VF_HASH_SIZE 32
 #define VF_MAX_DEPTH 64 /* a tree of < 2^64 leaves has at most 64 levels */
@@ -59,6 +59,14 @@ int vf_sha256(const uint8_t *data, size_t len, uint8_t *out, size_t out_len);
  * out holds ceil(len / chunk_size) digests (one digest of b"" when len == 0). */
 int vf_sha256_chunks(const uint8_t *data, size_t len, size_t chunk_size, uint8_t *out,
                      size_t out_len, int nthreads);
+
+/* SHA-256 of count messages prefixes[i * prefix_len : (i + 1) * prefix_len] ||
+ * data[i * stride : i * stride + len] (prefix_len <= VF_PREFIX_MAX), several in flight;
+ * digest i goes to out + 32 * i. */
+#define VF_PREFIX_MAX 63
+int vf_sha256_prefixed(const uint8_t *prefixes, size_t prefixes_len, size_t prefix_len,
+                       const uint8_t *data, size_t data_len, size_t stride, size_t len,
+                       size_t count, uint8_t *out, size_t out_len, int nthreads);
 
 /* ---- Merkle trees (merkle.c) ---- */
 /* Leaf hashes of `count` rows of `row_size` bytes each at `data`. */

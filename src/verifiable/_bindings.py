@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     ) from exc
 
 #: The ABI version this Python code was written against (VF_ABI_VERSION in csrc/vf.h).
-EXPECTED_ABI = 1
+EXPECTED_ABI = 2
 
 if lib.vf_abi_version() != EXPECTED_ABI:  # pragma: no cover - only with a stale build
     raise ImportError(
@@ -155,6 +155,22 @@ def sha256_chunks(data: Any, chunk_size: int, threads: int) -> NDArray[np.uint8]
 
 
 # ---- Merkle ----
+
+PREFIX_MAX: int = lib.VF_PREFIX_MAX
+
+
+def sha256_prefixed(
+    prefixes: bytes, prefix_len: int, data: Any, stride: int, length: int, count: int, threads: int
+) -> NDArray[np.uint8]:
+    """Digests of prefixes[i] || data[i * stride : i * stride + length] for i < count."""
+    out = np.empty((count, HASH_SIZE), dtype=np.uint8)
+    check(
+        lib.vf_sha256_prefixed(cbuf(prefixes), len(prefixes), prefix_len, cbuf(data), len(data), stride,
+                               length, count, wbuf(out), out.nbytes, threads),
+        "prefixed SHA-256",
+    )
+    return out
+
 
 def _hash_out(count: int, out: NDArray[np.uint8] | None) -> NDArray[np.uint8]:
     if out is None:

@@ -8,6 +8,7 @@ run time (the test suite runs every SHA and Merkle test under each backend).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,9 @@ from numpy.typing import NDArray
 
 from . import _bindings
 from ._buffers import as_int, byte_view
+from .exceptions import InvalidInputError
 
-__all__ = ["available_sha_backends", "digest_chunks", "set_sha_backend", "sha256", "sha256_parts", "sha_backend"]
+__all__ = ["available_sha_backends", "digest_chunks", "set_sha_backend", "sha256", "sha256_parts", "sha256_prefixed", "sha_backend"]
 
 
 def sha256(data: Any) -> bytes:
@@ -36,6 +38,29 @@ def sha256_parts(parts: Any) -> bytes:
     out = np.empty(32, dtype=np.uint8)
     _bindings.sha256_ctx_final(ctx, out)
     return out.tobytes()
+
+
+def sha256_prefixed(
+    prefixes: Sequence[bytes], data: Any, length: int, *, stride: int | None = None, threads: int | None = None
+) -> NDArray[np.uint8]:
+    """SHA-256 of ``prefixes[i] || data[i * stride : i * stride + length]`` for every i, at once.
+
+    All prefixes have one length (at most 63 bytes); ``stride`` defaults to ``length``. The
+    messages are hashed several at a time in C (SHA-NI lanes) on ``threads`` threads, read
+    straight from ``data`` with no copy: this is how a header and a row block of a large array
+    become one leaf hash. Returns a ``(len(prefixes), 32)`` uint8 array.
+    """
+    count = len(prefixes)
+    size = as_int(length, "length")
+    step = size if stride is None else as_int(stride, "stride")
+    plen = len(prefixes[0]) if count else 0
+    if plen > _bindings.PREFIX_MAX or any(len(p) != plen for p in prefixes):
+        raise InvalidInputError(f"prefixes must all have one length of at most {_bindings.PREFIX_MAX} bytes")
+    view = byte_view(data, "data")
+    if count and (count - 1) * step + size > len(view):
+        raise InvalidInputError(f"data holds {len(view)} bytes, {count} messages need {(count - 1) * step + size}")
+    return _bindings.sha256_prefixed(b"".join(prefixes), plen, view, step, size, count,
+                                     _bindings.threads_arg(threads))
 
 
 def digest_chunks(data: Any, chunk_size: int, *, threads: int | None = None) -> NDArray[np.uint8]:

@@ -360,7 +360,7 @@ class MatrixProduct(Workload):
         one pass over it (``MerkleTree.from_leaf_hashes(...)`` gives the same root as
         ``MerkleTree(chunks_from_result(...))``).
         """
-        from .hashing import sha256_parts
+        from .hashing import sha256_parts, sha256_prefixed
         from .matrix import row_block_header
 
         a, b, mode = self._operands(params, inputs)
@@ -371,19 +371,14 @@ class MatrixProduct(Workload):
             raise VerificationError(f"the delivered result has shape {result.shape}, expected {(shape[0], shape[2])}")
         little = np.ascontiguousarray(result, dtype=result.dtype.newbyteorder("<"))
         rows = int(params["rows_per_chunk"])
-        starts = list(range(0, shape[0], rows))
-
-        def leaf(r0: int) -> bytes:
-            r1 = min(r0 + rows, shape[0])
-            return sha256_parts([b"\x00", row_block_header(mode, shape, r0, r1), little[r0:r1]])
-
-        workers = _bindings.threads_arg(threads)
-        if workers == 1 or len(starts) < 2:
-            hashes = [leaf(r) for r in starts]
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                hashes = list(pool.map(leaf, starts))
-        return np.frombuffer(b"".join(hashes), dtype=np.uint8).reshape(len(starts), 32)
+        full, rest = divmod(shape[0], rows)
+        row_bytes = little.itemsize * shape[2]
+        prefixes = [b"\x00" + row_block_header(mode, shape, i * rows, (i + 1) * rows) for i in range(full)]
+        hashes = sha256_prefixed(prefixes, little, rows * row_bytes, threads=threads)
+        if rest:
+            last = sha256_parts([b"\x00", row_block_header(mode, shape, full * rows, shape[0]), little[full * rows :]])
+            hashes = np.vstack([hashes, np.frombuffer(last, dtype=np.uint8)[None, :]])
+        return hashes
 
     def _blocks(self, params: Params, mode: str, shape: tuple[int, int, int], result: Any) -> list[bytes]:
         if not isinstance(result, np.ndarray) or result.ndim != 2 or result.dtype != np.dtype(_MATMUL_DTYPES[mode]):
