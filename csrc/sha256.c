@@ -558,12 +558,6 @@ static void cursor_init_p(vf_cursor *c, const uint8_t *prefix, size_t p, const u
     }
 }
 
-static void cursor_init(vf_cursor *c, int has_prefix, uint8_t prefix, const uint8_t *data,
-                        size_t len)
-{
-    cursor_init_p(c, &prefix, has_prefix ? 1 : 0, data, len);
-}
-
 static void digest_out(const uint32_t *st, uint8_t *out)
 {
     for (int i = 0; i < 8; i++)
@@ -592,60 +586,6 @@ static size_t pad_short(int has_prefix, uint8_t prefix, const uint8_t *data, siz
     return nb;
 }
 
-/* Hash n (<= 4) messages of the same length side by side. */
-static void hash_group(int backend, int n, int has_prefix, uint8_t prefix,
-                       const uint8_t *const *data, size_t len, uint8_t *const *out)
-{
-    uint32_t state[4][8];
-    uint32_t *st[4];
-    const uint8_t *src[4];
-    for (int l = 0; l < n; l++) {
-        memcpy(state[l], H0, sizeof H0);
-        st[l] = state[l];
-    }
-    if (len + (has_prefix ? 1 : 0) + 9 <= 128) {
-        uint8_t buf[4][128];
-        size_t nb = 0;
-        for (int l = 0; l < n; l++) {
-            nb = pad_short(has_prefix, prefix, data[l], len, buf[l]);
-            src[l] = buf[l];
-        }
-#if VF_X86
-        if (backend == VF_SHA_SHANI) {
-            /* whole short messages: no state round trip through memory */
-            if (n == 4)
-                shani_digest_x4(src, nb, out);
-            else if (n == 2)
-                shani_digest_x2(src, nb, out);
-            else
-                for (int l = 0; l < n; l++)
-                    shani_digest_x1(&src[l], nb, &out[l]);
-            return;
-        }
-#endif
-        blocks_lanes(backend, n, st, src, nb);
-    } else {
-        vf_cursor cur[4];
-        for (int l = 0; l < n; l++)
-            cursor_init(&cur[l], has_prefix, prefix, data[l], len);
-        if (cur[0].nhead) {
-            for (int l = 0; l < n; l++)
-                src[l] = cur[l].head;
-            blocks_lanes(backend, n, st, src, 1);
-        }
-        if (cur[0].ndirect) {
-            for (int l = 0; l < n; l++)
-                src[l] = cur[l].direct;
-            blocks_lanes(backend, n, st, src, cur[0].ndirect);
-        }
-        for (int l = 0; l < n; l++)
-            src[l] = cur[l].tail;
-        blocks_lanes(backend, n, st, src, (size_t)cur[0].ntail);
-    }
-    for (int l = 0; l < n; l++)
-        digest_out(state[l], out[l]);
-}
-
 /* Hash n (<= 4) messages prefix[l] (p < 64 bytes) || data[l][0:len] side by side. */
 static void hash_group_p(int backend, int n, const uint8_t *const *prefix, size_t p,
                          const uint8_t *const *data, size_t len, uint8_t *const *out)
@@ -672,6 +612,46 @@ static void hash_group_p(int backend, int n, const uint8_t *const *prefix, size_
     for (int l = 0; l < n; l++)
         src[l] = cur[l].tail;
     blocks_lanes(backend, n, st, src, (size_t)cur[0].ntail);
+    for (int l = 0; l < n; l++)
+        digest_out(state[l], out[l]);
+}
+
+/* Hash n (<= 4) messages of the same length side by side. */
+static void hash_group(int backend, int n, int has_prefix, uint8_t prefix,
+                       const uint8_t *const *data, size_t len, uint8_t *const *out)
+{
+    if (len + (has_prefix ? 1 : 0) + 9 > 128) { /* long messages: head / direct / tail runs */
+        const uint8_t *pre[4] = {&prefix, &prefix, &prefix, &prefix};
+        hash_group_p(backend, n, pre, has_prefix ? 1 : 0, data, len, out);
+        return;
+    }
+    uint8_t buf[4][128];
+    const uint8_t *src[4];
+    size_t nb = 0;
+    for (int l = 0; l < n; l++) {
+        nb = pad_short(has_prefix, prefix, data[l], len, buf[l]);
+        src[l] = buf[l];
+    }
+#if VF_X86
+    if (backend == VF_SHA_SHANI) {
+        /* whole short messages: no state round trip through memory */
+        if (n == 4)
+            shani_digest_x4(src, nb, out);
+        else if (n == 2)
+            shani_digest_x2(src, nb, out);
+        else
+            for (int l = 0; l < n; l++)
+                shani_digest_x1(&src[l], nb, &out[l]);
+        return;
+    }
+#endif
+    uint32_t state[4][8];
+    uint32_t *st[4];
+    for (int l = 0; l < n; l++) {
+        memcpy(state[l], H0, sizeof H0);
+        st[l] = state[l];
+    }
+    blocks_lanes(backend, n, st, src, nb);
     for (int l = 0; l < n; l++)
         digest_out(state[l], out[l]);
 }
