@@ -415,3 +415,10 @@ def test_false_accept_sum_falls_back_to_an_upper_bound(monkeypatch: pytest.Monke
     bound = log_miss_probability(n, b, s, eps)
     assert bound == s * math.log1p(-(1 - eps) * b / n)
     assert exact < bound < exact * 0.9
+
+
+def test_a_check_that_almost_never_catches_gives_no_negative_probability() -> None:
+    # found by hypothesis: the false-accept sum rounded a hair above log 1 for eps next to 1
+    from verifiable.soundness import detection_probability as dp
+
+    assert 0.0 <= dp(7, 1, 1, 0.9999999999999999) < 1e-15  # exactly (1/7) * 2**-53

@@ -220,7 +220,8 @@ def log_miss_probability(
     Useful where the miss probability is below the smallest float.
     """
     n, b, s = _check_counts(n_chunks, bad_chunks, samples)
-    return _log_miss(n, b, s, _check_eps(check_false_accept))
+    # a log probability is <= 0; the sum can round a hair above it (eps next to 1)
+    return min(_log_miss(n, b, s, _check_eps(check_false_accept)), 0.0)
 
 
 def miss_probability(

@@ -147,7 +147,7 @@ export function logMissProbability(n, b, s, eps = 0) {
   if (j0 > 0n && eps === 0) return -Infinity;
   const logP0 = j0 === 0n ? logProduct(n, b, s) : logProduct(n, n - b, n - s);
   if (eps === 0) return logP0;
-  return logPgf(n, b, s, eps, j0, logP0);
+  return Math.min(logPgf(n, b, s, eps, j0, logP0), 0); // a log probability is <= 0; rounding can overshoot
 }
 
 export function detectionProbability(n, b, s, eps = 0) {
