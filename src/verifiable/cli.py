@@ -81,9 +81,8 @@ def _cmd_root(args: argparse.Namespace, out: TextIO) -> int:
     builder = MerkleBuilder(mode=args.mode)
     for batch in _file_chunks(args.file, args.chunk_size):
         builder.extend(batch)
-    json.dump({"root": builder.root.hex(), "tree_size": builder.size, "mode": args.mode,
-               "chunk_size": args.chunk_size}, out)
-    out.write("\n")
+    _emit(out, {"root": builder.root.hex(), "tree_size": builder.size, "mode": args.mode,
+               "chunk_size": args.chunk_size})
     return 0
 
 
@@ -93,10 +92,9 @@ def _cmd_prove(args: argparse.Namespace, out: TextIO) -> int:
     tree = MerkleTree(chunks, mode=args.mode)
     indices = sorted(set(args.index))
     proof = tree.multiproof(indices)
-    json.dump({"root": tree.root.hex(), "tree_size": tree.size, "mode": args.mode,
+    _emit(out, {"root": tree.root.hex(), "tree_size": tree.size, "mode": args.mode,
                "leaf_hashes": {str(i): tree.leaf_hash(i).hex() for i in indices},
-               "proof": json.loads(proof.to_json())}, out)
-    out.write("\n")
+               "proof": json.loads(proof.to_json())})
     return 0
 
 
@@ -130,6 +128,19 @@ def _cmd_verify_multiproof(args: argparse.Namespace, out: TextIO) -> int:
                       tree_size=args.tree_size, mode=args.mode)
     out.write(f"ok: {len(leaves)} leaves verified against {args.root}\n")
     return 0
+
+
+def _emit(out: TextIO, obj: dict[str, Any]) -> None:
+    """One JSON document on one line: what every command prints."""
+    json.dump(obj, out)
+    out.write("\n")
+
+
+def _read_typed(path: str, expect: type) -> Any:
+    message = _read_message(path)
+    if not isinstance(message, expect):
+        raise InvalidInputError(f"{path!r} holds a {type(message).__name__}, expected {expect.__name__}")
+    return message
 
 
 def _read_message(path: str) -> Any:
@@ -171,8 +182,7 @@ def _cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
         raise InvalidInputError(f"{args.path!r} exists; pass --force to replace it") from None
     except OSError as exc:
         raise InvalidInputError(f"cannot write {args.path!r}: {exc.strerror}") from None
-    json.dump({"public_key": identity.public_key.hex(), "fingerprint": identity.fingerprint, "path": args.path}, out)
-    out.write("\n")
+    _emit(out, {"public_key": identity.public_key.hex(), "fingerprint": identity.fingerprint, "path": args.path})
     return 0
 
 
@@ -188,13 +198,10 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_verify_fraud_proof(args: argparse.Namespace, out: TextIO) -> int:
     from .messages import FraudProof, verify_fraud_proof
 
-    message = _read_message(args.file)
-    if not isinstance(message, FraudProof):
-        raise InvalidInputError(f"{args.file!r} holds a {type(message).__name__}, not a FraudProof")
+    message = _read_typed(args.file, FraudProof)
     finding = verify_fraud_proof(message)
-    json.dump({"convicted": finding.provider_key.hex(), "job_id": finding.job_id.hex(), "chunk": finding.index,
-               "reason": finding.reason}, out)
-    out.write("\n")
+    _emit(out, {"convicted": finding.provider_key.hex(), "job_id": finding.job_id.hex(), "chunk": finding.index,
+               "reason": finding.reason})
     return 0
 
 
@@ -202,12 +209,9 @@ def _cmd_verify_fraud_proof(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_verify_equivocation(args: argparse.Namespace, out: TextIO) -> int:
     from .messages import EquivocationProof, verify_equivocation
 
-    message = _read_message(args.file)
-    if not isinstance(message, EquivocationProof):
-        raise InvalidInputError(f"{args.file!r} holds a {type(message).__name__}, not an EquivocationProof")
+    message = _read_typed(args.file, EquivocationProof)
     key = verify_equivocation(message)
-    json.dump({"convicted": key.hex(), "job_id": message.first.job_id.hex()}, out)
-    out.write("\n")
+    _emit(out, {"convicted": key.hex(), "job_id": message.first.job_id.hex()})
     return 0
 
 
