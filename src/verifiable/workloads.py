@@ -266,6 +266,14 @@ def _probe_rng(seed: bytes, domain: bytes) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(int.from_bytes(sha256(domain + bytes(seed)), "big")))
 
 
+def _check_product(result: Any, mode: str, shape: tuple[int, int, int]) -> None:
+    """A delivered product must be the m x n array of the mode's dtype (VerificationError if not)."""
+    if not isinstance(result, np.ndarray) or result.ndim != 2 or result.dtype != np.dtype(_MATMUL_DTYPES[mode]):
+        raise VerificationError(f"the delivered result is not a 2-D {_MATMUL_DTYPES[mode]} array")
+    if result.shape != (shape[0], shape[2]):
+        raise VerificationError(f"the delivered result has shape {result.shape}, expected {(shape[0], shape[2])}")
+
+
 class MatrixProduct(Workload):
     """C = A @ B (inputs ``a`` and ``b``) in blocks of ``rows_per_chunk`` rows.
 
@@ -365,10 +373,7 @@ class MatrixProduct(Workload):
 
         a, b, mode = self._operands(params, inputs)
         shape = (a.shape[0], a.shape[1], b.shape[1])
-        if not isinstance(result, np.ndarray) or result.ndim != 2 or result.dtype != np.dtype(_MATMUL_DTYPES[mode]):
-            raise VerificationError(f"the delivered result is not a 2-D {_MATMUL_DTYPES[mode]} array")
-        if result.shape != (shape[0], shape[2]):
-            raise VerificationError(f"the delivered result has shape {result.shape}, expected {(shape[0], shape[2])}")
+        _check_product(result, mode, shape)
         little = np.ascontiguousarray(result, dtype=result.dtype.newbyteorder("<"))
         rows = int(params["rows_per_chunk"])
         full, rest = divmod(shape[0], rows)
@@ -381,10 +386,7 @@ class MatrixProduct(Workload):
         return hashes
 
     def _blocks(self, params: Params, mode: str, shape: tuple[int, int, int], result: Any) -> list[bytes]:
-        if not isinstance(result, np.ndarray) or result.ndim != 2 or result.dtype != np.dtype(_MATMUL_DTYPES[mode]):
-            raise VerificationError(f"the delivered result is not a 2-D {_MATMUL_DTYPES[mode]} array")
-        if result.shape != (shape[0], shape[2]):
-            raise VerificationError(f"the delivered result has shape {result.shape}, expected {(shape[0], shape[2])}")
+        _check_product(result, mode, shape)
         rows = int(params["rows_per_chunk"])
         return [self._encode(mode, shape, r0, result[r0 : r0 + rows]) for r0 in range(0, shape[0], rows)]
 
