@@ -88,6 +88,24 @@ MESSAGE_NAMES = ["job", "commitment", "challenge", "proof", "verdict", "rejected
 # ---- exact round trips -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("cls", [Job, Commitment, Challenge, SpotCheckProof, Verdict, FraudProof, EquivocationProof])
+def test_field_table_covers_every_field(cls):
+    # FIELDS (the encoding order) drives checks, bytes and JSON: it must name every dataclass
+    # field once, and a signed message's signature last (the body is everything before it).
+    table = [name for name, _ in cls.FIELDS]
+    assert sorted(table) == sorted(f.name for f in dataclasses.fields(cls))
+    assert len(set(table)) == len(table)
+    if "signature" in table:
+        assert table[-1] == "signature"
+
+
+def test_unhashable_enum_value_is_an_input_error(exchange):
+    with pytest.raises(InvalidInputError, match="tree_mode must be one of"):
+        dataclasses.replace(exchange["commitment"], tree_mode=["rfc6962"])
+    with pytest.raises(InvalidInputError, match="method must be one of"):
+        dataclasses.replace(exchange["challenge"], method={})
+
+
 @pytest.mark.parametrize("name", MESSAGE_NAMES)
 def test_round_trip_bytes_and_json(exchange, name):
     msg = exchange[name]

@@ -40,7 +40,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -139,20 +139,6 @@ def _utf8(text: Any, what: str) -> bytes:
         raise InvalidInputError(f"{what} is not encodable as UTF-8: {text!r}") from None
 
 
-def _name_bytes(name: Any, what: str) -> bytes:
-    raw = _utf8(name, what)
-    if not 1 <= len(raw) <= MAX_NAME:
-        raise InvalidInputError(f"{what} must be 1-{MAX_NAME} bytes of UTF-8, got {name!r}")
-    return raw
-
-
-def _text_bytes(text: Any, what: str, limit: int) -> bytes:
-    raw = _utf8(text, what)
-    if len(raw) > limit:
-        raise InvalidInputError(f"{what} is {len(raw)} bytes of UTF-8, more than the limit {limit}")
-    return raw
-
-
 def _fixed(value: Any, size: int, name: str) -> bytes:
     raw = as_bytes(value, name)
     if len(raw) != size:
@@ -160,29 +146,19 @@ def _fixed(value: Any, size: int, name: str) -> bytes:
     return raw
 
 
-def _probability(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError(f"{name} must be a float, not {type(value).__name__}")
-    v = float(value)
-    if not 0.0 <= v <= 1.0 or math.isnan(v):
-        raise InvalidInputError(f"{name} must be in [0, 1], got {value!r}")
-    return v + 0.0  # turns -0.0 into 0.0
-
-
 def _int_magnitude(v: int) -> bytes:
     return v.to_bytes((v.bit_length() + 7) // 8, "big")
 
 
 class _Reader(_codec.Reader):
-    """The shared strict reader plus the field kinds the protocol messages use."""
+    """The shared strict reader plus the protocol's header (the field kinds are codecs below)."""
 
     __slots__ = ()
 
-    def u16(self) -> int:
-        return int(struct.unpack(">H", self.take(2))[0])
-
-    def f64(self) -> float:
-        return float(struct.unpack(">d", self.take(8))[0])
+    @property
+    def what(self) -> str:
+        """The name of what is being decoded, for error messages."""
+        return self._what
 
     def header(self, type_tag: int) -> None:
         got = self.take(len(MAGIC))
@@ -198,31 +174,6 @@ class _Reader(_codec.Reader):
 
     def blob(self, length: int, limit: int, name: str) -> bytes:
         return self.take(self.count(length, 1, limit, f"{name} byte"))
-
-    def name(self, what: str) -> str:
-        n = self.u8()
-        if n == 0:
-            raise DecodeError(f"{self._what}: empty {what}")
-        return self.text(self.take(n), what)
-
-    def text(self, raw: bytes, what: str) -> str:
-        try:
-            return raw.decode("utf-8", "strict")
-        except UnicodeDecodeError:
-            raise DecodeError(f"{self._what}: {what} is not valid UTF-8") from None
-
-    def boolean(self, what: str) -> bool:
-        v = self.u8()
-        if v > 1:
-            raise DecodeError(f"{self._what}: {what} must be 0 or 1, got {v}")
-        return v == 1
-
-    def enum(self, table: Mapping[str, int], what: str) -> str:
-        v = self.u8()
-        for key, code in table.items():
-            if code == v:
-                return key
-        raise DecodeError(f"{self._what}: unknown {what} {v}")
 
 
 _TYPE_NAMES = {
@@ -282,66 +233,489 @@ def _json_fields(obj: Any, what: str, kind: str, keys: set[str]) -> dict[str, An
     return obj
 
 
-def _jint(obj: dict[str, Any], key: str, what: str) -> int:
-    return _codec.json_int(obj, key, what)
+# ---------------------------------------------------------------------------------------------
+# The field codec: every message lists its fields in encoding order (``FIELDS``), each with a
+# codec that checks a constructor argument, encodes it, decodes it strictly and converts it to
+# and from JSON. The base class runs the table; a message class adds only its protocol logic
+# and the checks that span several fields (``_validate``).
+#
+# Error messages name the field: ``name`` is its name, or ``name[k]`` / ``name['key']`` for an
+# item of a list or mapping.
 
 
-def _jhex(obj: dict[str, Any], key: str, what: str, size: int | None = None) -> bytes:
-    return _codec.json_hex(obj[key], f"{what} {key}", size)
+class _Codec:
+    """How one kind of field is checked, encoded, decoded and written as JSON."""
+
+    #: The fewest bytes an encoding takes (a declared count is checked against what is left).
+    size = 0
+    #: What a value is, in words, for "must be a tuple of ..." messages.
+    desc = "values"
+    #: The JSON type of a value (a bool is no int) and its words for "must be ..." messages.
+    json_type: type = object
+    json_desc = "a JSON value"
+
+    def check(self, value: Any, name: str) -> Any:
+        """The normalized constructor argument; raise InvalidInputError naming ``name``."""
+        return value
+
+    def encode(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> Any:
+        """Read one value; ``done`` holds the fields of the message decoded before it."""
+        raise NotImplementedError
+
+    def decode_many(self, r: _Reader, n: int, name: str, done: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(self.decode(r, f"{name}[{k}]", done) for k in range(n))
+
+    def to_json(self, value: Any) -> Any:
+        return value
+
+    def from_json(self, value: Any, what: str, name: str) -> Any:
+        if not isinstance(value, self.json_type) or (isinstance(value, bool) and self.json_type is not bool):
+            raise DecodeError(f"{what}: {name} must be {self.json_desc}")
+        return value
 
 
-def _jstr(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise DecodeError(f"{what}: expected a string")
-    return value
+class _UInt(_Codec):
+    """A big-endian unsigned integer of ``size`` bytes, at least ``minimum``; JSON: a number."""
+
+    desc, json_type, json_desc = "ints", int, "an integer"
+
+    def __init__(self, size: int, minimum: int = 0) -> None:
+        self.size, self.minimum = size, minimum
+        self._format = {1: "B", 2: "H", 4: "I", 8: "Q"}[size]
+
+    def check(self, value: Any, name: str) -> int:
+        return as_int(value, name, minimum=self.minimum, maximum=2 ** (8 * self.size) - 1)
+
+    def encode(self, value: int) -> bytes:
+        return struct.pack(">" + self._format, value)
+
+    def read(self, r: _Reader) -> int:
+        return int(struct.unpack(">" + self._format, r.take(self.size))[0])
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> int:
+        return self.read(r)
+
+    def decode_many(self, r: _Reader, n: int, name: str, done: Mapping[str, Any]) -> tuple[int, ...]:
+        return tuple(struct.unpack(f">{n}{self._format}", r.take(self.size * n)))
 
 
-def _jlist(obj: dict[str, Any], key: str, what: str, limit: int) -> list[Any]:
-    items = _codec.json_list(obj, key, what)
-    if len(items) > limit:
-        raise DecodeError(f"{what}: {key} has {len(items)} items, more than the limit {limit}")
-    return items
+_U8, _U16, _U32, _U64 = _UInt(1), _UInt(2), _UInt(4), _UInt(8)
+_COUNT = _UInt(8, minimum=1)  # a chunk count
 
 
-def _jfloat(obj: dict[str, Any], key: str, what: str) -> float:
-    v = obj[key]
-    if not isinstance(v, float):
-        raise DecodeError(f"{what}: {key} must be a JSON number with a fraction or exponent")
-    return v
+class _Fixed(_Codec):
+    """Exactly ``size`` bytes (a hash, key or signature); JSON: lowercase hex."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.desc = size, f"{size}-byte values"
+
+    def check(self, value: Any, name: str) -> bytes:
+        return _fixed(value, self.size, name)
+
+    def encode(self, value: bytes) -> bytes:
+        return value
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> bytes:
+        return r.take(self.size)
+
+    def decode_many(self, r: _Reader, n: int, name: str, done: Mapping[str, Any]) -> tuple[bytes, ...]:
+        raw = r.take(self.size * n)
+        return tuple(raw[i : i + self.size] for i in range(0, len(raw), self.size))
+
+    def to_json(self, value: bytes) -> str:
+        return value.hex()
+
+    def from_json(self, value: Any, what: str, name: str) -> bytes:
+        return _codec.json_hex(value, f"{what} {name}", self.size)
 
 
-def _jdict(obj: dict[str, Any], key: str, what: str, limit: int) -> dict[str, Any]:
-    v = obj[key]
-    if not isinstance(v, dict):
-        raise DecodeError(f"{what}: {key} must be an object")
-    if len(v) > limit:
-        raise DecodeError(f"{what}: {key} has {len(v)} entries, more than the limit {limit}")
-    return v
+_HASH, _KEY, _SIGNATURE = _Fixed(HASH_SIZE), _Fixed(KEY_SIZE), _Fixed(SIGNATURE_SIZE)
+
+
+class _Bytes(_Codec):
+    """At most ``limit`` bytes after a ``prefix`` length; JSON: lowercase hex."""
+
+    desc = "bytes"
+
+    def __init__(self, prefix: _UInt, limit: int) -> None:
+        self.prefix, self.limit, self.size = prefix, limit, prefix.size
+
+    def check(self, value: Any, name: str) -> bytes:
+        raw = as_bytes(value, name)
+        if len(raw) > self.limit:
+            raise InvalidInputError(f"{name} is {len(raw)} bytes, more than the limit {self.limit}")
+        return raw
+
+    def encode(self, value: bytes) -> bytes:
+        return self.prefix.encode(len(value)) + value
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> bytes:
+        return r.blob(self.prefix.read(r), self.limit, name)
+
+    def to_json(self, value: bytes) -> str:
+        return value.hex()
+
+    def from_json(self, value: Any, what: str, name: str) -> bytes:
+        return _codec.json_hex(value, f"{what} {name}")
+
+
+class _Text(_Codec):
+    """A str of at most ``limit`` bytes of UTF-8 after a ``prefix`` length; JSON: a string."""
+
+    desc, json_type, json_desc = "str", str, "a string"
+
+    def __init__(self, prefix: _UInt, limit: int) -> None:
+        self.raw, self.limit, self.size = _Bytes(prefix, limit), limit, prefix.size
+
+    def check(self, value: Any, name: str) -> str:
+        raw = _utf8(value, name)
+        if len(raw) > self.limit:
+            raise InvalidInputError(f"{name} is {len(raw)} bytes of UTF-8, more than the limit {self.limit}")
+        return str(value)
+
+    def encode(self, value: str) -> bytes:
+        return self.raw.encode(value.encode("utf-8"))
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> str:
+        try:
+            return self.raw.decode(r, name, done).decode("utf-8", "strict")
+        except UnicodeDecodeError:
+            raise DecodeError(f"{r.what}: {name} is not valid UTF-8") from None
+
+
+class _Bool(_Codec):
+    """One byte, 0 or 1; JSON: true or false."""
+
+    size, json_type, json_desc = 1, bool, "true or false"
+
+    def check(self, value: Any, name: str) -> bool:
+        if not isinstance(value, bool):
+            raise InvalidInputError(f"{name} must be a bool")
+        return value
+
+    def encode(self, value: bool) -> bytes:
+        return _u8(int(value))
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> bool:
+        v = r.u8()
+        if v > 1:
+            raise DecodeError(f"{r.what}: {name} must be 0 or 1, got {v}")
+        return v == 1
+
+
+class _Probability(_Codec):
+    """A float64 in [0, 1], never -0.0 or NaN; JSON: a number with a fraction or exponent."""
+
+    size, json_type, json_desc = 8, float, "a JSON number with a fraction or exponent"
+
+    def check(self, value: Any, name: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidInputError(f"{name} must be a float, not {type(value).__name__}")
+        v = float(value)
+        if not 0.0 <= v <= 1.0 or math.isnan(v):
+            raise InvalidInputError(f"{name} must be in [0, 1], got {value!r}")
+        return v + 0.0  # turns -0.0 into 0.0
+
+    def encode(self, value: float) -> bytes:
+        return _f64(value)
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> float:
+        v = float(struct.unpack(">d", r.take(8))[0])
+        if not 0.0 <= v <= 1.0 or math.copysign(1.0, v) < 0:
+            raise DecodeError(f"{r.what}: {name} {v!r} is not a probability in [0, 1] (or is a negative zero)")
+        return v
+
+
+class _Enum(_Codec):
+    """One of the names in ``table``, encoded as its one-byte code; JSON: the name."""
+
+    size, json_type, json_desc = 1, str, "a string"
+
+    def __init__(self, table: Mapping[str, int], label: str) -> None:
+        self.table, self.label = table, label
+
+    def check(self, value: Any, name: str) -> str:
+        if not isinstance(value, str) or value not in self.table:
+            raise InvalidInputError(f"{name} must be one of {sorted(self.table)}, got {value!r}")
+        return value
+
+    def encode(self, value: str) -> bytes:
+        return _u8(self.table[value])
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> str:
+        code = r.u8()
+        for value, c in self.table.items():
+            if c == code:
+                return value
+        raise DecodeError(f"{r.what}: unknown {self.label} {code}")
+
+
+class _List(_Codec):
+    """A tuple of at most ``limit`` ``item``s, each a ``word``: after a ``count`` prefix, or
+    (``count`` a field name) as many as that earlier field has, with no count of its own."""
+
+    desc = "tuples"
+
+    def __init__(self, count: _UInt | str, item: _Codec, limit: int, word: str) -> None:
+        self.count, self.item, self.limit, self.word = count, item, limit, word
+        self.size = count.size if isinstance(count, _UInt) else 0
+
+    def check(self, value: Any, name: str) -> tuple[Any, ...]:
+        if isinstance(value, (bytes, bytearray, str)) or not isinstance(value, (tuple, list)):
+            raise InvalidInputError(f"{name} must be a tuple of {self.item.desc}")
+        if len(value) > self.limit:
+            raise InvalidInputError(f"{name} has {len(value)} items, more than the limit {self.limit}")
+        return tuple(self.item.check(v, f"{name}[{k}]") for k, v in enumerate(value))
+
+    def encode(self, value: tuple[Any, ...]) -> bytes:
+        head = self.count.encode(len(value)) if isinstance(self.count, _UInt) else b""
+        return head + b"".join(self.item.encode(v) for v in value)
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> tuple[Any, ...]:
+        if isinstance(self.count, _UInt):
+            n = r.count(self.count.read(r), self.item.size, self.limit, self.word)
+        else:
+            n = len(done[self.count])
+        return self.item.decode_many(r, n, name, done)
+
+    def to_json(self, value: tuple[Any, ...]) -> list[Any]:
+        return [self.item.to_json(v) for v in value]
+
+    def from_json(self, value: Any, what: str, name: str) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise DecodeError(f"{what}: {name} must be a list")
+        if len(value) > self.limit:
+            raise DecodeError(f"{what}: {name} has {len(value)} items, more than the limit {self.limit}")
+        return tuple(self.item.from_json(v, what, f"{name}[{k}]") for k, v in enumerate(value))
+
+
+class _Names(_Codec):
+    """A mapping of at most ``limit`` names (1-255 bytes of UTF-8) to ``value``s, each entry a
+    ``word``: a u16 count, then name (u8 length, bytes) and value, by strictly increasing name.
+    JSON: an object."""
+
+    size = 2
+    desc = "mappings"
+
+    _KEY = _Text(_U8, MAX_NAME)
+
+    def __init__(self, value: _Codec, limit: int, word: str) -> None:
+        self.value, self.limit, self.word = value, limit, word
+
+    def check(self, value: Any, name: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise InvalidInputError(f"{name} must be a mapping of names to {self.value.desc}")
+        if len(value) > self.limit:
+            raise InvalidInputError(f"{name} has {len(value)} entries, more than the limit {self.limit}")
+        for key in value:
+            if not 1 <= len(_utf8(key, f"{self.word} name")) <= MAX_NAME:
+                raise InvalidInputError(f"{self.word} name must be 1-{MAX_NAME} bytes of UTF-8, got {key!r}")
+        # sorted by code point, which is the order of the UTF-8 encodings
+        return MappingProxyType({k: self.value.check(value[k], f"{name}[{k!r}]") for k in sorted(value)})
+
+    def encode(self, value: Mapping[str, Any]) -> bytes:
+        items = (self._KEY.encode(key) + self.value.encode(item) for key, item in value.items())
+        return _u16(len(value)) + b"".join(items)
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> dict[str, Any]:
+        n = r.count(_U16.read(r), 2 + self.value.size, self.limit, self.word)
+        out: dict[str, Any] = {}
+        last = b""
+        for _ in range(n):
+            key = self._KEY.decode(r, f"{self.word} name", done)
+            if not key:
+                raise DecodeError(f"{r.what}: empty {self.word} name")
+            raw = key.encode("utf-8")
+            if out and raw <= last:
+                raise DecodeError(f"{r.what}: {self.word} names must be strictly increasing (sorted, no duplicates)")
+            last = raw
+            out[key] = self.value.decode(r, f"{name}[{key!r}]", done)
+        return out
+
+    def to_json(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: self.value.to_json(v) for k, v in value.items()}
+
+    def from_json(self, value: Any, what: str, name: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise DecodeError(f"{what}: {name} must be an object")
+        if len(value) > self.limit:
+            raise DecodeError(f"{what}: {name} has {len(value)} entries, more than the limit {self.limit}")
+        return {k: self.value.from_json(v, what, f"{name}[{k!r}]") for k, v in value.items()}
+
+
+class _Param(_Codec):
+    """A job parameter: an int (tag 1 if >= 0 else 2, u8 length, minimal big-endian magnitude
+    of at most MAX_INT_BYTES), a str (tag 3) or bytes (tag 4) of at most MAX_PARAM_VALUE
+    bytes. JSON: ``{"int": decimal string}``, ``{"str": string}`` or ``{"bytes": hex}``."""
+
+    size = 2
+    desc = "int | str | bytes values"
+    _STR, _BYTES = _Text(_U32, MAX_PARAM_VALUE), _Bytes(_U32, MAX_PARAM_VALUE)
+
+    def check(self, value: Any, name: str) -> ParamValue:
+        if isinstance(value, bool):
+            raise InvalidInputError(f"{name}: bool is not a parameter type (use an int)")
+        if isinstance(value, int):
+            if len(_int_magnitude(abs(value))) > MAX_INT_BYTES:
+                raise InvalidInputError(f"{name}: |value| must be below 2^{8 * MAX_INT_BYTES}")
+            return int(value)
+        if isinstance(value, str):
+            return self._STR.check(value, name)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return self._BYTES.check(value, name)
+        raise InvalidInputError(f"{name} must be an int, str or bytes, not {type(value).__name__}")
+
+    def encode(self, value: ParamValue) -> bytes:
+        if isinstance(value, int):
+            mag = _int_magnitude(abs(value))
+            return _u8(1 if value >= 0 else 2) + _u8(len(mag)) + mag
+        if isinstance(value, str):
+            return _u8(3) + self._STR.encode(value)
+        return _u8(4) + self._BYTES.encode(value)
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> ParamValue:
+        tag = r.u8()
+        if tag in (1, 2):
+            n = r.u8()
+            if n > MAX_INT_BYTES:
+                raise DecodeError(f"{r.what}: {name} has a {n}-byte integer (limit {MAX_INT_BYTES})")
+            mag = r.take(n)
+            if n and mag[0] == 0:
+                raise DecodeError(f"{r.what}: {name} is a non-minimal integer (leading zero byte)")
+            if tag == 2 and n == 0:
+                raise DecodeError(f"{r.what}: {name} is a negative zero")
+            v = int.from_bytes(mag, "big")
+            return v if tag == 1 else -v
+        if tag == 3:
+            return self._STR.decode(r, name, done)
+        if tag == 4:
+            return self._BYTES.decode(r, name, done)
+        raise DecodeError(f"{r.what}: {name} has unknown type tag {tag}")
+
+    def to_json(self, value: ParamValue) -> dict[str, str]:
+        if isinstance(value, int):
+            return {"int": str(value)}
+        if isinstance(value, str):
+            return {"str": value}
+        return {"bytes": value.hex()}
+
+    def from_json(self, value: Any, what: str, name: str) -> ParamValue:
+        if not isinstance(value, dict) or len(value) != 1:
+            raise DecodeError(f"{what}: {name} must be one of {{'int'|'str'|'bytes': value}}")
+        ((kind, v),) = value.items()
+        if kind == "int":
+            if not isinstance(v, str) or len(v) > 80 or not _DECIMAL.fullmatch(v):
+                raise DecodeError(f"{what}: {name} must be a canonical decimal string, got {v!r}")
+            return int(v)
+        if kind == "str":
+            return str(self._STR.from_json(v, what, name))
+        if kind == "bytes":
+            return self._BYTES.from_json(v, what, name)
+        raise DecodeError(f"{what}: {name} has unknown parameter kind {kind!r}")
+
+
+class _Nested(_Codec):
+    """A whole message of class ``cls`` after a ``prefix`` length; JSON: its JSON object."""
+
+    def __init__(self, cls: Any, prefix: _UInt) -> None:
+        self.cls, self.prefix, self.size = cls, prefix, prefix.size
+
+    def check(self, value: Any, name: str) -> Any:
+        if not isinstance(value, self.cls):
+            raise InvalidInputError(f"{name} must be a {self.cls.__name__}, not {type(value).__name__}")
+        return value
+
+    def encode(self, value: Any) -> bytes:
+        raw: bytes = value.to_bytes()
+        return self.prefix.encode(len(raw)) + raw
+
+    def limit(self, done: Mapping[str, Any]) -> int:
+        return MAX_NESTED
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> Any:
+        return self.cls.from_bytes(r.blob(self.prefix.read(r), self.limit(done), name))
+
+    def to_json(self, value: Any) -> Any:
+        return value._full_obj()
+
+    def from_json(self, value: Any, what: str, name: str) -> Any:
+        return self.cls._parse_obj(value, f"{what} {name}")
+
+
+class _MultiProofField(_Nested):
+    """A :class:`MultiProof` opening as many leaves as the field ``outputs`` has items."""
+
+    def __init__(self) -> None:
+        super().__init__(MultiProof, _U32)
+
+    def limit(self, done: Mapping[str, Any]) -> int:
+        # magic, version, tree_size, k, k indices, count, at most 64 siblings per index
+        k = len(done["outputs"])
+        return 4 + 1 + 8 + 4 + 8 * k + 4 + HASH_SIZE * 64 * max(1, k)
+
+    def to_json(self, value: Any) -> Any:
+        return json.loads(value.to_json())
+
+    def from_json(self, value: Any, what: str, name: str) -> Any:
+        if not isinstance(value, dict):
+            raise DecodeError(f"{what}: {name} must be an object")
+        return MultiProof.from_json(_codec.json_dumps(value))
+
+
+_Fields = tuple[tuple[str, _Codec], ...]
 
 
 # ---------------------------------------------------------------------------------------------
 # The common base
 
+
 class _Message:
-    """Shared machinery: cached encoding, digest, strict decoding, JSON plumbing."""
+    """Shared machinery: the field table, cached encoding, digest, strict decoding, JSON."""
 
     TYPE: ClassVar[int]
     KIND: ClassVar[str]
     NAME: ClassVar[str]
+    #: (field name, codec) in encoding order; a signed message's last field is its signature.
+    FIELDS: ClassVar[_Fields]
+
+    def __post_init__(self) -> None:
+        for name, codec in self.FIELDS:
+            object.__setattr__(self, name, codec.check(getattr(self, name), name))
+        self._validate()
+
+    def _validate(self) -> None:
+        """Checks that span several fields (each field's own checks are its codec's)."""
+
+    @classmethod
+    def _check_canonical(cls, fields: Mapping[str, Any], what: str) -> None:
+        """Refuse decoded fields the constructor would accept only by normalizing them."""
+
+    def _encode_fields(self, fields: _Fields) -> bytes:
+        return _header(self.TYPE) + b"".join(codec.encode(getattr(self, name)) for name, codec in fields)
 
     def _encode(self) -> bytes:
-        raise NotImplementedError
+        return self._encode_fields(self.FIELDS)
 
     @classmethod
     def _decode(cls, r: _Reader) -> Self:
-        raise NotImplementedError
+        fields: dict[str, Any] = {}
+        for name, codec in cls.FIELDS:
+            fields[name] = codec.decode(r, name, fields)
+        cls._check_canonical(fields, cls.NAME)
+        return cls(**fields)
 
     def _obj(self) -> dict[str, Any]:
-        raise NotImplementedError
+        return {name: codec.to_json(getattr(self, name)) for name, codec in self.FIELDS}
 
     @classmethod
     def _from_obj(cls, obj: Any, what: str) -> Self:
-        raise NotImplementedError
+        obj = _json_fields(obj, what, cls.KIND, {name for name, _ in cls.FIELDS})
+        fields = {name: codec.from_json(obj[name], what, name) for name, codec in cls.FIELDS}
+        cls._check_canonical(fields, what)
+        return cls(**fields)
 
     def to_bytes(self) -> bytes:
         """The canonical binary encoding (what is hashed and, minus the signature, signed)."""
@@ -402,15 +776,20 @@ class _Signed(_Message):
     DOMAIN: ClassVar[bytes]
     signature: bytes
 
-    def _body(self) -> bytes:
-        raise NotImplementedError
-
     def body(self) -> bytes:
         """The signed part of the encoding: every byte before the signature."""
         return self.to_bytes()[:-SIGNATURE_SIZE]
 
+    def _body(self) -> bytes:
+        return self._encode_fields(self.FIELDS[:-1])
+
     def _encode(self) -> bytes:
         return self._body() + self.signature
+
+    def signed(self, identity: Identity) -> Self:
+        """This message with its signature (re)made by ``identity``."""
+        signature = _sign(identity, self.DOMAIN, self._body())
+        return dataclasses.replace(self, signature=signature)  # type: ignore[type-var]
 
     def _check_signature(self, public_key: bytes) -> None:
         try:
@@ -425,90 +804,17 @@ def _sign(identity: Identity, domain: bytes, body: bytes) -> bytes:
     return identity.sign(domain, body)
 
 
+def _key_of(identity: Identity) -> bytes:
+    if not isinstance(identity, Identity):
+        raise InvalidInputError(f"expected an Identity, not {type(identity).__name__}")
+    return bytes(identity.public_key)
+
+
 _NO_SIGNATURE = bytes(SIGNATURE_SIZE)
 
 
 # ---------------------------------------------------------------------------------------------
 # Job
-
-
-def _check_param(key: Any, value: Any) -> tuple[str, ParamValue]:
-    _name_bytes(key, "parameter name")
-    if isinstance(value, bool):
-        raise InvalidInputError(f"parameter {key!r}: bool is not a parameter type (use an int)")
-    if isinstance(value, int):
-        if len(_int_magnitude(abs(value))) > MAX_INT_BYTES:
-            raise InvalidInputError(f"parameter {key!r}: |value| must be below 2^{8 * MAX_INT_BYTES}")
-        return key, int(value)
-    if isinstance(value, str):
-        _text_bytes(value, f"parameter {key!r}", MAX_PARAM_VALUE)
-        return key, value
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        raw = as_bytes(value, f"parameter {key!r}")
-        if len(raw) > MAX_PARAM_VALUE:
-            raise InvalidInputError(f"parameter {key!r}: more than {MAX_PARAM_VALUE} bytes")
-        return key, raw
-    raise InvalidInputError(f"parameter {key!r} must be an int, str or bytes, not {type(value).__name__}")
-
-
-def _encode_param(value: ParamValue) -> bytes:
-    if isinstance(value, int):
-        mag = _int_magnitude(abs(value))
-        return _u8(1 if value >= 0 else 2) + _u8(len(mag)) + mag
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return _u8(3) + _u32(len(raw)) + raw
-    return _u8(4) + _u32(len(value)) + value
-
-
-def _decode_param(r: _Reader, key: str) -> ParamValue:
-    tag = r.u8()
-    if tag in (1, 2):
-        n = r.u8()
-        if n > MAX_INT_BYTES:
-            raise DecodeError(f"Job: parameter {key!r} has a {n}-byte integer (limit {MAX_INT_BYTES})")
-        mag = r.take(n)
-        if n and mag[0] == 0:
-            raise DecodeError(f"Job: parameter {key!r} is a non-minimal integer (leading zero byte)")
-        if tag == 2 and n == 0:
-            raise DecodeError(f"Job: parameter {key!r} is a negative zero")
-        v = int.from_bytes(mag, "big")
-        return v if tag == 1 else -v
-    if tag == 3:
-        return r.text(r.blob(r.u32(), MAX_PARAM_VALUE, "parameter"), f"parameter {key!r}")
-    if tag == 4:
-        return r.blob(r.u32(), MAX_PARAM_VALUE, "parameter")
-    raise DecodeError(f"Job: parameter {key!r} has unknown type tag {tag}")
-
-
-def _param_json(value: ParamValue) -> dict[str, str]:
-    if isinstance(value, int):
-        return {"int": str(value)}
-    if isinstance(value, str):
-        return {"str": value}
-    return {"bytes": value.hex()}
-
-
-def _param_from_json(value: Any, what: str) -> ParamValue:
-    if not isinstance(value, dict) or len(value) != 1:
-        raise DecodeError(f"{what}: a parameter must be one of {{'int'|'str'|'bytes': value}}")
-    ((kind, v),) = value.items()
-    if kind == "int":
-        if not isinstance(v, str) or len(v) > 80 or not _DECIMAL.fullmatch(v):
-            raise DecodeError(f"{what}: an int parameter is a canonical decimal string, got {v!r}")
-        return int(v)
-    if kind == "str":
-        return _jstr(v, what)
-    if kind == "bytes":
-        return _codec.json_hex(v, what)
-    raise DecodeError(f"{what}: unknown parameter kind {kind!r}")
-
-
-def _sorted_names(mapping: Mapping[str, Any], what: str) -> list[str]:
-    """The keys of ``mapping`` in encoding order (by UTF-8 bytes, which is code point order)."""
-    for key in mapping:
-        _name_bytes(key, what)
-    return sorted(mapping)
 
 
 @dataclass(frozen=True)
@@ -528,26 +834,16 @@ class Job(_Message):
     TYPE: ClassVar[int] = TYPE_JOB
     KIND: ClassVar[str] = "job"
     NAME: ClassVar[str] = "Job"
+    FIELDS: ClassVar[_Fields] = (
+        ("workload", _Text(_U8, MAX_NAME)),
+        ("params", _Names(_Param(), MAX_PARAMS, "parameter")),
+        ("input_digests", _Names(_HASH, MAX_INPUTS, "input")),
+        ("n_chunks", _COUNT),
+    )
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.workload, str) or not _WORKLOAD_NAME.fullmatch(self.workload):
+    def _validate(self) -> None:
+        if not _WORKLOAD_NAME.fullmatch(self.workload):
             raise InvalidInputError(f"workload name {self.workload!r} is not a valid workload name")
-        if not isinstance(self.params, Mapping):
-            raise InvalidInputError("params must be a mapping of name -> int | str | bytes")
-        if len(self.params) > MAX_PARAMS:
-            raise InvalidInputError(f"a job has at most {MAX_PARAMS} parameters")
-        params = dict(_check_param(k, self.params[k]) for k in _sorted_names(self.params, "parameter name"))
-        if not isinstance(self.input_digests, Mapping):
-            raise InvalidInputError("input_digests must be a mapping of name -> 32-byte digest")
-        if len(self.input_digests) > MAX_INPUTS:
-            raise InvalidInputError(f"a job has at most {MAX_INPUTS} inputs")
-        digests = {
-            k: as_hash(self.input_digests[k], f"input_digests[{k!r}]")
-            for k in _sorted_names(self.input_digests, "input name")
-        }
-        object.__setattr__(self, "params", MappingProxyType(params))
-        object.__setattr__(self, "input_digests", MappingProxyType(digests))
-        object.__setattr__(self, "n_chunks", as_int(self.n_chunks, "n_chunks", minimum=1))
 
     def __hash__(self) -> int:
         return hash(self.digest())
@@ -584,64 +880,6 @@ class Job(_Message):
             if got.get(name) != digest:
                 raise InvalidInputError(f"input {name!r} does not match the job's input digest")
 
-    def _encode(self) -> bytes:
-        name = self.workload.encode("ascii")
-        parts = [_header(self.TYPE), _u8(len(name)), name, _u16(len(self.params))]
-        for key, value in self.params.items():
-            raw = key.encode("utf-8")
-            parts += [_u8(len(raw)), raw, _encode_param(value)]
-        parts.append(_u16(len(self.input_digests)))
-        for key, digest in self.input_digests.items():
-            raw = key.encode("utf-8")
-            parts += [_u8(len(raw)), raw, digest]
-        parts.append(_u64(self.n_chunks))
-        return b"".join(parts)
-
-    @classmethod
-    def _decode(cls, r: _Reader) -> Job:
-        workload = r.text(r.take(r.u8()), "workload name")
-        n_params = r.count(r.u16(), 3, MAX_PARAMS, "parameter")
-        params: dict[str, ParamValue] = {}
-        last = b""
-        for _ in range(n_params):
-            key = r.name("parameter name")
-            raw = key.encode("utf-8")
-            if params and raw <= last:
-                raise DecodeError("Job: parameter names must be strictly increasing (sorted, no duplicates)")
-            last = raw
-            params[key] = _decode_param(r, key)
-        n_inputs = r.count(r.u16(), 2 + HASH_SIZE, MAX_INPUTS, "input")
-        digests: dict[str, bytes] = {}
-        last = b""
-        for _ in range(n_inputs):
-            key = r.name("input name")
-            raw = key.encode("utf-8")
-            if digests and raw <= last:
-                raise DecodeError("Job: input names must be strictly increasing (sorted, no duplicates)")
-            last = raw
-            digests[key] = r.take(HASH_SIZE)
-        return cls(workload, params, digests, r.u64())
-
-    def _obj(self) -> dict[str, Any]:
-        return {
-            "workload": self.workload,
-            "params": {k: _param_json(v) for k, v in self.params.items()},
-            "input_digests": {k: v.hex() for k, v in self.input_digests.items()},
-            "n_chunks": self.n_chunks,
-        }
-
-    @classmethod
-    def _from_obj(cls, obj: Any, what: str) -> Job:
-        obj = _json_fields(obj, what, cls.KIND, {"workload", "params", "input_digests", "n_chunks"})
-        params = _jdict(obj, "params", what, MAX_PARAMS)
-        inputs = _jdict(obj, "input_digests", what, MAX_INPUTS)
-        return cls(
-            _jstr(obj["workload"], what),
-            {k: _param_from_json(v, f"{what} params[{k!r}]") for k, v in params.items()},
-            {k: _codec.json_hex(v, f"{what} input_digests[{k!r}]", HASH_SIZE) for k, v in inputs.items()},
-            _jint(obj, "n_chunks", what),
-        )
-
 
 # ---------------------------------------------------------------------------------------------
 # Commitment
@@ -666,15 +904,14 @@ class Commitment(_Signed):
     KIND: ClassVar[str] = "commitment"
     NAME: ClassVar[str] = "Commitment"
     DOMAIN: ClassVar[bytes] = DOMAINS["commitment"]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "job_id", as_hash(self.job_id, "job_id"))
-        object.__setattr__(self, "provider_key", _fixed(self.provider_key, KEY_SIZE, "provider_key"))
-        object.__setattr__(self, "n_chunks", as_int(self.n_chunks, "n_chunks", minimum=1))
-        if self.tree_mode not in TREE_MODES:
-            raise InvalidInputError(f"tree_mode must be one of {sorted(TREE_MODES)}, got {self.tree_mode!r}")
-        object.__setattr__(self, "root", as_hash(self.root, "root"))
-        object.__setattr__(self, "signature", _fixed(self.signature, SIGNATURE_SIZE, "signature"))
+    FIELDS: ClassVar[_Fields] = (
+        ("job_id", _HASH),
+        ("provider_key", _KEY),
+        ("n_chunks", _COUNT),
+        ("tree_mode", _Enum(TREE_MODES, "tree mode")),
+        ("root", _HASH),
+        ("signature", _SIGNATURE),
+    )
 
     @classmethod
     def create(cls, identity: Identity, job: Job, root: bytes, *, tree_mode: str = "rfc6962") -> Commitment:
@@ -683,10 +920,6 @@ class Commitment(_Signed):
             raise InvalidInputError(f"job must be a Job, not {type(job).__name__}")
         unsigned = cls(job.job_id, _key_of(identity), job.n_chunks, tree_mode, root, _NO_SIGNATURE)
         return unsigned.signed(identity)
-
-    def signed(self, identity: Identity) -> Commitment:
-        """This commitment with its signature (re)made by ``identity``."""
-        return _replace_signature(self, _sign(identity, self.DOMAIN, self._body()))
 
     def verify_signature(self) -> None:
         """Raise :class:`VerificationError` unless the provider named inside signed this."""
@@ -698,46 +931,6 @@ class Commitment(_Signed):
             raise VerificationError("commitment is for another job (job_id differs)")
         if self.n_chunks != job.n_chunks:
             raise VerificationError(f"commitment has {self.n_chunks} chunks, the job {job.n_chunks}")
-
-    def _body(self) -> bytes:
-        return b"".join(
-            [_header(self.TYPE), self.job_id, self.provider_key, _u64(self.n_chunks),
-             _u8(TREE_MODES[self.tree_mode]), self.root]
-        )
-
-    @classmethod
-    def _decode(cls, r: _Reader) -> Commitment:
-        job_id, key, n = r.take(HASH_SIZE), r.take(KEY_SIZE), r.u64()
-        mode = r.enum(TREE_MODES, "tree mode")
-        return cls(job_id, key, n, mode, r.take(HASH_SIZE), r.take(SIGNATURE_SIZE))
-
-    def _obj(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id.hex(), "provider_key": self.provider_key.hex(), "n_chunks": self.n_chunks,
-            "tree_mode": self.tree_mode, "root": self.root.hex(), "signature": self.signature.hex(),
-        }
-
-    @classmethod
-    def _from_obj(cls, obj: Any, what: str) -> Commitment:
-        obj = _json_fields(obj, what, cls.KIND, {"job_id", "provider_key", "n_chunks", "tree_mode", "root", "signature"})
-        return cls(
-            _jhex(obj, "job_id", what, HASH_SIZE), _jhex(obj, "provider_key", what, KEY_SIZE),
-            _jint(obj, "n_chunks", what), _jstr(obj["tree_mode"], what), _jhex(obj, "root", what, HASH_SIZE),
-            _jhex(obj, "signature", what, SIGNATURE_SIZE),
-        )
-
-
-_S = TypeVar("_S", bound=_Signed)
-
-
-def _replace_signature(msg: _S, signature: bytes) -> _S:
-    return dataclasses.replace(msg, signature=signature)  # type: ignore[type-var]
-
-
-def _key_of(identity: Identity) -> bytes:
-    if not isinstance(identity, Identity):
-        raise InvalidInputError(f"expected an Identity, not {type(identity).__name__}")
-    return bytes(identity.public_key)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,36 +964,34 @@ class Challenge(_Signed):
     KIND: ClassVar[str] = "challenge"
     NAME: ClassVar[str] = "Challenge"
     DOMAIN: ClassVar[bytes] = DOMAINS["challenge"]
+    FIELDS: ClassVar[_Fields] = (
+        ("job_id", _HASH),
+        ("commitment_digest", _HASH),
+        ("n_chunks", _COUNT),
+        ("method", _Enum(CHALLENGE_METHODS, "challenge method")),
+        ("beacon", _Bytes(_U16, MAX_BEACON)),
+        ("seed", _HASH),
+        ("nonce", _HASH),
+        ("verifier_key", _KEY),
+        ("indices", _List(_U32, _U64, MAX_OPENED, "index")),
+        ("check_seeds", _List("indices", _HASH, MAX_OPENED, "check seed")),  # one count for both
+        ("signature", _SIGNATURE),
+    )
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "job_id", as_hash(self.job_id, "job_id"))
-        object.__setattr__(self, "commitment_digest", as_hash(self.commitment_digest, "commitment_digest"))
-        n = as_int(self.n_chunks, "n_chunks", minimum=1)
-        object.__setattr__(self, "n_chunks", n)
-        if self.method not in CHALLENGE_METHODS:
-            raise InvalidInputError(f"method must be one of {sorted(CHALLENGE_METHODS)}, got {self.method!r}")
-        beacon = as_bytes(self.beacon, "beacon")
-        if self.method == "beacon" and not 1 <= len(beacon) <= MAX_BEACON:
+    def _validate(self) -> None:
+        if self.method == "beacon" and not self.beacon:
             raise InvalidInputError(f"a beacon challenge needs a beacon of 1-{MAX_BEACON} bytes")
-        if self.method == "interactive" and beacon:
+        if self.method == "interactive" and self.beacon:
             raise InvalidInputError("an interactive challenge has no beacon")
-        object.__setattr__(self, "beacon", beacon)
-        object.__setattr__(self, "seed", as_hash(self.seed, "seed"))
-        object.__setattr__(self, "nonce", as_hash(self.nonce, "nonce"))
-        object.__setattr__(self, "verifier_key", _fixed(self.verifier_key, KEY_SIZE, "verifier_key"))
-        indices = _index_tuple(self.indices, "indices")
-        if not 1 <= len(indices) <= MAX_OPENED:
-            raise InvalidInputError(f"a challenge opens 1-{MAX_OPENED} chunks, got {len(indices)}")
+        indices = self.indices
+        if not indices:
+            raise InvalidInputError(f"a challenge opens 1-{MAX_OPENED} chunks, got 0")
         if any(b <= a for a, b in itertools.pairwise(indices)):
             raise InvalidInputError("challenge indices must be strictly increasing")
-        if indices[-1] >= n:
-            raise InvalidInputError(f"challenge index {indices[-1]} is out of range for {n} chunks")
-        object.__setattr__(self, "indices", indices)
-        seeds = _hash_tuple(self.check_seeds, "check_seeds")
-        if len(seeds) != len(indices):
-            raise InvalidInputError(f"{len(indices)} indices but {len(seeds)} check seeds")
-        object.__setattr__(self, "check_seeds", seeds)
-        object.__setattr__(self, "signature", _fixed(self.signature, SIGNATURE_SIZE, "signature"))
+        if indices[-1] >= self.n_chunks:
+            raise InvalidInputError(f"challenge index {indices[-1]} is out of range for {self.n_chunks} chunks")
+        if len(self.check_seeds) != len(indices):
+            raise InvalidInputError(f"{len(indices)} indices but {len(self.check_seeds)} check seeds")
 
     @classmethod
     def create(
@@ -837,10 +1028,6 @@ class Challenge(_Signed):
         )
         return unsigned.signed(identity)
 
-    def signed(self, identity: Identity) -> Challenge:
-        """This challenge with its signature (re)made by ``identity``."""
-        return _replace_signature(self, _sign(identity, self.DOMAIN, self._body()))
-
     def verify_signature(self) -> None:
         """Raise :class:`VerificationError` unless the verifier named inside signed this."""
         self._check_signature(self.verifier_key)
@@ -865,71 +1052,9 @@ class Challenge(_Signed):
         if any(probe_seed(self.seed, i) != s for i, s in zip(self.indices, self.check_seeds)):
             raise VerificationError("challenge check seeds are not probe_seed(seed, index)")
 
-    def _body(self) -> bytes:
-        return b"".join(
-            [_header(self.TYPE), self.job_id, self.commitment_digest, _u64(self.n_chunks),
-             _u8(CHALLENGE_METHODS[self.method]), _u16(len(self.beacon)), self.beacon, self.seed, self.nonce,
-             self.verifier_key, _u32(len(self.indices)), *(_u64(i) for i in self.indices), *self.check_seeds]
-        )
-
-    @classmethod
-    def _decode(cls, r: _Reader) -> Challenge:
-        job_id, cdigest, n = r.take(HASH_SIZE), r.take(HASH_SIZE), r.u64()
-        method = r.enum(CHALLENGE_METHODS, "challenge method")
-        beacon = r.blob(r.u16(), MAX_BEACON, "beacon")
-        seed, nonce, key = r.take(HASH_SIZE), r.take(HASH_SIZE), r.take(KEY_SIZE)
-        k = r.count(r.u32(), 8 + HASH_SIZE, MAX_OPENED, "index")
-        indices = tuple(struct.unpack(f">{k}Q", r.take(8 * k)))
-        seeds = r.hashes(k)
-        return cls(job_id, cdigest, n, method, beacon, seed, nonce, key, indices, seeds, r.take(SIGNATURE_SIZE))
-
-    def _obj(self) -> dict[str, Any]:
-        return {
-            "job_id": self.job_id.hex(), "commitment_digest": self.commitment_digest.hex(),
-            "n_chunks": self.n_chunks, "method": self.method, "beacon": self.beacon.hex(),
-            "seed": self.seed.hex(), "nonce": self.nonce.hex(), "verifier_key": self.verifier_key.hex(),
-            "indices": list(self.indices), "check_seeds": [s.hex() for s in self.check_seeds],
-            "signature": self.signature.hex(),
-        }
-
-    @classmethod
-    def _from_obj(cls, obj: Any, what: str) -> Challenge:
-        keys = {"job_id", "commitment_digest", "n_chunks", "method", "beacon", "seed", "nonce", "verifier_key",
-                "indices", "check_seeds", "signature"}
-        obj = _json_fields(obj, what, cls.KIND, keys)
-        indices = _jlist(obj, "indices", what, MAX_OPENED)
-        if any(isinstance(i, bool) or not isinstance(i, int) for i in indices):
-            raise DecodeError(f"{what}: indices must be integers")
-        seeds = _jlist(obj, "check_seeds", what, MAX_OPENED)
-        return cls(
-            _jhex(obj, "job_id", what, HASH_SIZE), _jhex(obj, "commitment_digest", what, HASH_SIZE),
-            _jint(obj, "n_chunks", what), _jstr(obj["method"], what), _jhex(obj, "beacon", what),
-            _jhex(obj, "seed", what, HASH_SIZE), _jhex(obj, "nonce", what, HASH_SIZE),
-            _jhex(obj, "verifier_key", what, KEY_SIZE), tuple(indices),
-            tuple(_codec.json_hex(s, f"{what} check_seeds", HASH_SIZE) for s in seeds),
-            _jhex(obj, "signature", what, SIGNATURE_SIZE),
-        )
-
-
-def _index_tuple(values: Any, name: str) -> tuple[int, ...]:
-    if isinstance(values, (bytes, bytearray, str)) or not isinstance(values, (tuple, list)):
-        raise InvalidInputError(f"{name} must be a tuple of ints")
-    return tuple(as_int(v, f"{name}[{k}]") for k, v in enumerate(values))
-
-
-def _hash_tuple(values: Any, name: str) -> tuple[bytes, ...]:
-    if isinstance(values, (bytes, bytearray, str)) or not isinstance(values, (tuple, list)):
-        raise InvalidInputError(f"{name} must be a tuple of 32-byte values")
-    return tuple(as_hash(v, f"{name}[{k}]") for k, v in enumerate(values))
-
 
 # ---------------------------------------------------------------------------------------------
 # SpotCheckProof
-
-
-def _multiproof_limit(k: int) -> int:
-    # magic, version, tree_size, k, k indices, count, at most 64 siblings per index
-    return 4 + 1 + 8 + 4 + 8 * k + 4 + HASH_SIZE * 64 * max(1, k)
 
 
 @dataclass(frozen=True)
@@ -946,25 +1071,20 @@ class SpotCheckProof(_Signed):
     KIND: ClassVar[str] = "spot_check_proof"
     NAME: ClassVar[str] = "SpotCheckProof"
     DOMAIN: ClassVar[bytes] = DOMAINS["spot_check_proof"]
+    FIELDS: ClassVar[_Fields] = (
+        ("challenge_digest", _HASH),
+        ("outputs", _List(_U32, _Bytes(_U32, MAX_CHUNK_OUTPUT), MAX_OPENED, "output")),
+        ("multiproof", _MultiProofField()),
+        ("signature", _SIGNATURE),
+    )
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "challenge_digest", as_hash(self.challenge_digest, "challenge_digest"))
-        if isinstance(self.outputs, (bytes, bytearray, str)) or not isinstance(self.outputs, (tuple, list)):
-            raise InvalidInputError("outputs must be a tuple of bytes")
-        outputs = tuple(as_bytes(o, f"outputs[{k}]") for k, o in enumerate(self.outputs))
-        if not 1 <= len(outputs) <= MAX_OPENED:
-            raise InvalidInputError(f"a proof opens 1-{MAX_OPENED} chunks, got {len(outputs)}")
-        for k, o in enumerate(outputs):
-            if len(o) > MAX_CHUNK_OUTPUT:
-                raise InvalidInputError(f"outputs[{k}] is {len(o)} bytes, more than {MAX_CHUNK_OUTPUT}")
-        object.__setattr__(self, "outputs", outputs)
-        if not isinstance(self.multiproof, MultiProof):
-            raise InvalidInputError(f"multiproof must be a MultiProof, not {type(self.multiproof).__name__}")
-        if len(self.multiproof.indices) != len(outputs):
+    def _validate(self) -> None:
+        if not self.outputs:
+            raise InvalidInputError(f"a proof opens 1-{MAX_OPENED} chunks, got 0")
+        if len(self.multiproof.indices) != len(self.outputs):
             raise InvalidInputError(
-                f"the multiproof opens {len(self.multiproof.indices)} leaves but {len(outputs)} outputs are given"
+                f"the multiproof opens {len(self.multiproof.indices)} leaves but {len(self.outputs)} outputs are given"
             )
-        object.__setattr__(self, "signature", _fixed(self.signature, SIGNATURE_SIZE, "signature"))
 
     @classmethod
     def create(
@@ -974,10 +1094,6 @@ class SpotCheckProof(_Signed):
         if not isinstance(challenge, Challenge):
             raise InvalidInputError(f"challenge must be a Challenge, not {type(challenge).__name__}")
         return cls(challenge.digest(), tuple(outputs), multiproof, _NO_SIGNATURE).signed(identity)
-
-    def signed(self, identity: Identity) -> SpotCheckProof:
-        """This proof with its signature (re)made by ``identity``."""
-        return _replace_signature(self, _sign(identity, self.DOMAIN, self._body()))
 
     def verify_signature(self, provider_key: bytes) -> None:
         """Raise :class:`VerificationError` unless ``provider_key`` signed this."""
@@ -1010,41 +1126,6 @@ class SpotCheckProof(_Signed):
             raise VerificationError(f"opened chunks do not match the committed root ({exc})") from None
         return {i: (out, seed) for i, out, seed in zip(mp.indices, self.outputs, challenge.check_seeds)}
 
-    def _body(self) -> bytes:
-        mp = self.multiproof.to_bytes()
-        parts = [_header(self.TYPE), self.challenge_digest, _u32(len(self.outputs))]
-        for out in self.outputs:
-            parts += [_u32(len(out)), out]
-        parts += [_u32(len(mp)), mp]
-        return b"".join(parts)
-
-    @classmethod
-    def _decode(cls, r: _Reader) -> SpotCheckProof:
-        cdigest = r.take(HASH_SIZE)
-        k = r.count(r.u32(), 4, MAX_OPENED, "output")
-        outputs = tuple(r.blob(r.u32(), MAX_CHUNK_OUTPUT, "output") for _ in range(k))
-        mp = MultiProof.from_bytes(r.blob(r.u32(), _multiproof_limit(k), "multiproof"))
-        return cls(cdigest, outputs, mp, r.take(SIGNATURE_SIZE))
-
-    def _obj(self) -> dict[str, Any]:
-        return {
-            "challenge_digest": self.challenge_digest.hex(), "outputs": [o.hex() for o in self.outputs],
-            "multiproof": json.loads(self.multiproof.to_json()), "signature": self.signature.hex(),
-        }
-
-    @classmethod
-    def _from_obj(cls, obj: Any, what: str) -> SpotCheckProof:
-        obj = _json_fields(obj, what, cls.KIND, {"challenge_digest", "outputs", "multiproof", "signature"})
-        outputs = _jlist(obj, "outputs", what, MAX_OPENED)
-        if not isinstance(obj["multiproof"], dict):
-            raise DecodeError(f"{what}: multiproof must be an object")
-        return cls(
-            _jhex(obj, "challenge_digest", what, HASH_SIZE),
-            tuple(_codec.json_hex(o, f"{what} outputs", None) for o in outputs),
-            MultiProof.from_json(_codec.json_dumps(obj["multiproof"])),
-            _jhex(obj, "signature", what, SIGNATURE_SIZE),
-        )
-
 
 # ---------------------------------------------------------------------------------------------
 # Verdict
@@ -1076,90 +1157,27 @@ class Verdict(_Signed):
     KIND: ClassVar[str] = "verdict"
     NAME: ClassVar[str] = "Verdict"
     DOMAIN: ClassVar[bytes] = DOMAINS["verdict"]
+    FIELDS: ClassVar[_Fields] = (  # the encoding's order, not the constructor's
+        ("accepted", _Bool()),
+        ("job_id", _HASH),
+        ("commitment_digest", _HASH),
+        ("challenge_digest", _HASH),
+        ("proof_digest", _HASH),
+        ("bad_fraction", _Probability()),
+        ("detection_probability", _Probability()),
+        ("soundness", _Text(_U16, MAX_TEXT)),
+        ("reasons", _List(_U16, _Text(_U16, MAX_TEXT), MAX_REASONS, "reason")),
+        ("verifier_key", _KEY),
+        ("signature", _SIGNATURE),
+    )
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.accepted, bool):
-            raise InvalidInputError("accepted must be a bool")
-        if isinstance(self.reasons, (bytes, str)) or not isinstance(self.reasons, (tuple, list)):
-            raise InvalidInputError("reasons must be a tuple of str")
-        reasons = tuple(self.reasons)
-        if len(reasons) > MAX_REASONS:
-            raise InvalidInputError(f"a verdict has at most {MAX_REASONS} reasons")
-        for k, reason in enumerate(reasons):
-            _text_bytes(reason, f"reasons[{k}]", MAX_TEXT)
-        if self.accepted == bool(reasons):
+    def _validate(self) -> None:
+        if self.accepted == bool(self.reasons):
             raise InvalidInputError("an accepted verdict has no reasons; a rejected one needs at least one")
-        object.__setattr__(self, "reasons", reasons)
-        object.__setattr__(self, "bad_fraction", _probability(self.bad_fraction, "bad_fraction"))
-        object.__setattr__(
-            self, "detection_probability", _probability(self.detection_probability, "detection_probability")
-        )
-        _text_bytes(self.soundness, "soundness", MAX_TEXT)
-        for name in ("job_id", "commitment_digest", "challenge_digest", "proof_digest"):
-            object.__setattr__(self, name, as_hash(getattr(self, name), name))
-        object.__setattr__(self, "verifier_key", _fixed(self.verifier_key, KEY_SIZE, "verifier_key"))
-        object.__setattr__(self, "signature", _fixed(self.signature, SIGNATURE_SIZE, "signature"))
-
-    def signed(self, identity: Identity) -> Verdict:
-        """This verdict with its signature (re)made by ``identity``."""
-        return _replace_signature(self, _sign(identity, self.DOMAIN, self._body()))
 
     def verify_signature(self) -> None:
         """Raise :class:`VerificationError` unless the verifier named inside signed this."""
         self._check_signature(self.verifier_key)
-
-    def _body(self) -> bytes:
-        parts = [_header(self.TYPE), _u8(int(self.accepted)), self.job_id, self.commitment_digest,
-                 self.challenge_digest, self.proof_digest, _f64(self.bad_fraction),
-                 _f64(self.detection_probability)]
-        words = self.soundness.encode("utf-8")
-        parts += [_u16(len(words)), words, _u16(len(self.reasons))]
-        for reason in self.reasons:
-            raw = reason.encode("utf-8")
-            parts += [_u16(len(raw)), raw]
-        parts.append(self.verifier_key)
-        return b"".join(parts)
-
-    @classmethod
-    def _decode(cls, r: _Reader) -> Verdict:
-        accepted = r.boolean("accepted")
-        job_id, c_digest, ch_digest, p_digest = (r.take(HASH_SIZE) for _ in range(4))
-        fraction, probability = r.f64(), r.f64()
-        for v in (fraction, probability):
-            if not 0.0 <= v <= 1.0 or math.copysign(1.0, v) < 0:
-                raise DecodeError(f"Verdict: probability {v!r} is not in [0, 1] (or is a negative zero)")
-        words = r.text(r.blob(r.u16(), MAX_TEXT, "soundness"), "soundness")
-        n = r.count(r.u16(), 2, MAX_REASONS, "reason")
-        reasons = tuple(r.text(r.blob(r.u16(), MAX_TEXT, "reason"), "reason") for _ in range(n))
-        key = r.take(KEY_SIZE)
-        return cls(accepted, reasons, fraction, probability, words, job_id, c_digest, ch_digest, p_digest, key,
-                   r.take(SIGNATURE_SIZE))
-
-    def _obj(self) -> dict[str, Any]:
-        return {
-            "accepted": self.accepted, "reasons": list(self.reasons), "bad_fraction": self.bad_fraction,
-            "detection_probability": self.detection_probability, "soundness": self.soundness,
-            "job_id": self.job_id.hex(), "commitment_digest": self.commitment_digest.hex(),
-            "challenge_digest": self.challenge_digest.hex(), "proof_digest": self.proof_digest.hex(),
-            "verifier_key": self.verifier_key.hex(), "signature": self.signature.hex(),
-        }
-
-    @classmethod
-    def _from_obj(cls, obj: Any, what: str) -> Verdict:
-        keys = {"accepted", "reasons", "bad_fraction", "detection_probability", "soundness", "job_id",
-                "commitment_digest", "challenge_digest", "proof_digest", "verifier_key", "signature"}
-        obj = _json_fields(obj, what, cls.KIND, keys)
-        if not isinstance(obj["accepted"], bool):
-            raise DecodeError(f"{what}: accepted must be true or false")
-        reasons = _jlist(obj, "reasons", what, MAX_REASONS)
-        return cls(
-            obj["accepted"], tuple(_jstr(x, f"{what} reasons") for x in reasons),
-            _jfloat(obj, "bad_fraction", what), _jfloat(obj, "detection_probability", what),
-            _jstr(obj["soundness"], what), _jhex(obj, "job_id", what, HASH_SIZE),
-            _jhex(obj, "commitment_digest", what, HASH_SIZE), _jhex(obj, "challenge_digest", what, HASH_SIZE),
-            _jhex(obj, "proof_digest", what, HASH_SIZE),
-            _jhex(obj, "verifier_key", what, KEY_SIZE), _jhex(obj, "signature", what, SIGNATURE_SIZE),
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1280,6 +1298,35 @@ class FraudFinding:
     reason: str
 
 
+class _Embedded(_Codec):
+    """An :class:`EmbeddedInput`: its kind (u8) and its data (u64 length, bytes)."""
+
+    size = 9
+    desc = "EmbeddedInputs"
+    _KIND, _DATA = _Enum(_INPUT_KINDS, "input kind"), _Bytes(_U64, MAX_EMBEDDED_INPUT)
+
+    def check(self, value: Any, name: str) -> EmbeddedInput:
+        if not isinstance(value, EmbeddedInput):
+            raise InvalidInputError(f"{name} must be an EmbeddedInput")
+        return value
+
+    def encode(self, value: EmbeddedInput) -> bytes:
+        return self._KIND.encode(value.kind) + self._DATA.encode(value.data)
+
+    def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> EmbeddedInput:
+        kind = self._KIND.decode(r, name, done)
+        return EmbeddedInput(kind, self._DATA.decode(r, name, done))
+
+    def to_json(self, value: EmbeddedInput) -> dict[str, str]:
+        return {"kind": value.kind, "data": value.data.hex()}
+
+    def from_json(self, value: Any, what: str, name: str) -> EmbeddedInput:
+        if not isinstance(value, dict) or set(value) != {"kind", "data"}:
+            raise DecodeError(f"{what} {name}: expected an object with keys ['data', 'kind']")
+        kind = self._KIND.from_json(value["kind"], what, f"{name} kind")
+        return EmbeddedInput(kind, self._DATA.from_json(value["data"], what, f"{name} data"))
+
+
 @dataclass(frozen=True)
 class FraudProof(_Message):
     """Self-contained evidence that a provider committed to, and signed, a wrong chunk.
@@ -1302,21 +1349,14 @@ class FraudProof(_Message):
     TYPE: ClassVar[int] = TYPE_FRAUD_PROOF
     KIND: ClassVar[str] = "fraud_proof"
     NAME: ClassVar[str] = "FraudProof"
-
-    def __post_init__(self) -> None:
-        for name, cls in (("job", Job), ("commitment", Commitment), ("challenge", Challenge),
-                          ("proof", SpotCheckProof)):
-            if not isinstance(getattr(self, name), cls):
-                raise InvalidInputError(f"{name} must be a {cls.__name__}, not {type(getattr(self, name)).__name__}")
-        object.__setattr__(self, "index", as_int(self.index, "index"))
-        if not isinstance(self.inputs, Mapping) or len(self.inputs) > MAX_INPUTS:
-            raise InvalidInputError(f"inputs must be a mapping of at most {MAX_INPUTS} EmbeddedInput")
-        inputs = {}
-        for name in _sorted_names(self.inputs, "input name"):
-            if not isinstance(self.inputs[name], EmbeddedInput):
-                raise InvalidInputError(f"inputs[{name!r}] must be an EmbeddedInput")
-            inputs[name] = self.inputs[name]
-        object.__setattr__(self, "inputs", MappingProxyType(inputs))
+    FIELDS: ClassVar[_Fields] = (  # the encoding's order, not the constructor's
+        ("index", _U64),
+        ("job", _Nested(Job, _U32)),
+        ("commitment", _Nested(Commitment, _U32)),
+        ("challenge", _Nested(Challenge, _U32)),
+        ("proof", _Nested(SpotCheckProof, _U64)),
+        ("inputs", _Names(_Embedded(), MAX_INPUTS, "input")),
+    )
 
     def __hash__(self) -> int:
         return hash(self.digest())
@@ -1338,64 +1378,6 @@ class FraudProof(_Message):
     def input_values(self) -> dict[str, Any]:
         """The embedded inputs as bytes or numpy arrays, by name."""
         return {name: item.value() for name, item in self.inputs.items()}
-
-    def _encode(self) -> bytes:
-        job, com, ch, pr = (m.to_bytes() for m in (self.job, self.commitment, self.challenge, self.proof))
-        parts = [_header(self.TYPE), _u64(self.index), _u32(len(job)), job, _u32(len(com)), com,
-                 _u32(len(ch)), ch, _u64(len(pr)), pr, _u16(len(self.inputs))]
-        for name, item in self.inputs.items():
-            raw = name.encode("utf-8")
-            parts += [_u8(len(raw)), raw, _u8(_INPUT_KINDS[item.kind]), _u64(len(item.data)), item.data]
-        return b"".join(parts)
-
-    @classmethod
-    def _decode(cls, r: _Reader) -> FraudProof:
-        index = r.u64()
-        job = Job.from_bytes(r.blob(r.u32(), MAX_NESTED, "job"))
-        com = Commitment.from_bytes(r.blob(r.u32(), MAX_NESTED, "commitment"))
-        ch = Challenge.from_bytes(r.blob(r.u32(), MAX_NESTED, "challenge"))
-        pr = SpotCheckProof.from_bytes(r.blob(r.u64(), MAX_NESTED, "proof"))
-        n = r.count(r.u16(), 11, MAX_INPUTS, "input")
-        inputs: dict[str, EmbeddedInput] = {}
-        last = b""
-        for _ in range(n):
-            name = r.name("input name")
-            raw = name.encode("utf-8")
-            if inputs and raw <= last:
-                raise DecodeError("FraudProof: input names must be strictly increasing (sorted, no duplicates)")
-            last = raw
-            kind = r.enum(_INPUT_KINDS, "input kind")
-            inputs[name] = EmbeddedInput(kind, r.blob(r.u64(), MAX_EMBEDDED_INPUT, "input"))
-        return cls(job, com, ch, pr, index, inputs)
-
-    def _obj(self) -> dict[str, Any]:
-        return {
-            "index": self.index, "job": self.job._full_obj(), "commitment": self.commitment._full_obj(),
-            "challenge": self.challenge._full_obj(), "proof": self.proof._full_obj(),
-            "inputs": {k: {"kind": v.kind, "data": v.data.hex()} for k, v in self.inputs.items()},
-        }
-
-    @classmethod
-    def _from_obj(cls, obj: Any, what: str) -> FraudProof:
-        obj = _json_fields(obj, what, cls.KIND, {"index", "job", "commitment", "challenge", "proof", "inputs"})
-        inputs = {}
-        for name, item in _jdict(obj, "inputs", what, MAX_INPUTS).items():
-            item = _json_fields_plain(item, f"{what} inputs[{name!r}]", {"kind", "data"})
-            inputs[name] = EmbeddedInput(_jstr(item["kind"], what), _jhex(item, "data", what))
-        return cls(
-            Job._parse_obj(obj["job"], f"{what} job"),
-            Commitment._parse_obj(obj["commitment"], f"{what} commitment"),
-            Challenge._parse_obj(obj["challenge"], f"{what} challenge"),
-            SpotCheckProof._parse_obj(obj["proof"], f"{what} proof"),
-            _jint(obj, "index", what),
-            inputs,
-        )
-
-
-def _json_fields_plain(obj: Any, what: str, keys: set[str]) -> dict[str, Any]:
-    if not isinstance(obj, dict) or set(obj) != keys:
-        raise DecodeError(f"{what}: expected an object with keys {sorted(keys)}")
-    return obj
 
 
 def verify_fraud_proof(fraud_proof: FraudProof) -> FraudFinding:
@@ -1462,10 +1444,9 @@ class EquivocationProof(_Message):
     TYPE: ClassVar[int] = TYPE_EQUIVOCATION_PROOF
     KIND: ClassVar[str] = "equivocation_proof"
     NAME: ClassVar[str] = "EquivocationProof"
+    FIELDS: ClassVar[_Fields] = (("first", _Nested(Commitment, _U32)), ("second", _Nested(Commitment, _U32)))
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.first, Commitment) or not isinstance(self.second, Commitment):
-            raise InvalidInputError("an equivocation proof holds two Commitments")
+    def _validate(self) -> None:
         a, b = self.first, self.second
         if a.to_bytes() == b.to_bytes():
             raise InvalidInputError("an equivocation proof needs two different commitments")
@@ -1473,29 +1454,10 @@ class EquivocationProof(_Message):
             object.__setattr__(self, "first", b)
             object.__setattr__(self, "second", a)
 
-    def _encode(self) -> bytes:
-        a, b = self.first.to_bytes(), self.second.to_bytes()
-        return b"".join([_header(self.TYPE), _u32(len(a)), a, _u32(len(b)), b])
-
     @classmethod
-    def _decode(cls, r: _Reader) -> EquivocationProof:
-        raw_a = r.blob(r.u32(), MAX_NESTED, "commitment")
-        raw_b = r.blob(r.u32(), MAX_NESTED, "commitment")
-        if not raw_a < raw_b:
-            raise DecodeError("EquivocationProof: the two commitments must be in increasing byte order")
-        return cls(Commitment.from_bytes(raw_a), Commitment.from_bytes(raw_b))
-
-    def _obj(self) -> dict[str, Any]:
-        return {"first": self.first._full_obj(), "second": self.second._full_obj()}
-
-    @classmethod
-    def _from_obj(cls, obj: Any, what: str) -> EquivocationProof:
-        obj = _json_fields(obj, what, cls.KIND, {"first", "second"})
-        a = Commitment._parse_obj(obj["first"], f"{what} first")
-        b = Commitment._parse_obj(obj["second"], f"{what} second")
-        if not a.to_bytes() < b.to_bytes():
+    def _check_canonical(cls, fields: Mapping[str, Any], what: str) -> None:
+        if not fields["first"].to_bytes() < fields["second"].to_bytes():
             raise DecodeError(f"{what}: the two commitments must be in increasing byte order")
-        return cls(a, b)
 
 
 def verify_equivocation(proof: EquivocationProof) -> bytes:
