@@ -13,6 +13,11 @@ Ed25519 signature over ``b"verifiable/" + domain + b"\\x00" + body``; every type
 signs under its own domain (:data:`DOMAINS`), and the body starts with the type
 tag, so a message of one type can never pass as another.
 
+Each class lists its fields in encoding order in ``FIELDS``, each with a codec (a hash, an
+integer, a length-prefixed string, a sorted name map, a nested message, ...) that does the
+constructor's checks, the bytes and the JSON of that field; the class itself holds only the
+protocol's logic and the checks that span several fields.
+
 Decoding is strict and bounded: wrong magic, type or version, truncation,
 trailing bytes, counts or lengths beyond the limits below, unsorted or
 duplicate keys and non-minimal integers all raise :class:`DecodeError`, and
@@ -123,7 +128,7 @@ ParamValue = int | str | bytes
 # Encoding helpers
 
 
-_u8, _u16, _u32, _u64, _f64 = _codec.u8, _codec.u16, _codec.u32, _codec.u64, _codec.f64
+_u8, _u64, _f64 = _codec.u8, _codec.u64, _codec.f64
 
 
 def _header(type_tag: int) -> bytes:
@@ -518,7 +523,7 @@ class _Names(_Codec):
 
     def encode(self, value: Mapping[str, Any]) -> bytes:
         items = (self._KEY.encode(key) + self.value.encode(item) for key, item in value.items())
-        return _u16(len(value)) + b"".join(items)
+        return _U16.encode(len(value)) + b"".join(items)
 
     def decode(self, r: _Reader, name: str, done: Mapping[str, Any]) -> dict[str, Any]:
         n = r.count(_U16.read(r), 2 + self.value.size, self.limit, self.word)
