@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _identities import OTHER_PROVIDER, PROVIDER, VERIFIER, drbg
 from verifiable import DecodeError, InvalidInputError, MerkleTree, VerificationError
-from verifiable.identity import Identity, verify_signature
+from verifiable.identity import verify_signature
 from verifiable.messages import (
     DOMAINS,
     MAGIC,
@@ -34,22 +35,8 @@ from verifiable.messages import (
 from verifiable.protocol import Provider, ProviderRun, Verifier
 from verifiable.workloads import array_digest
 
-PROVIDER = Identity.from_seed(bytes(range(32)))
-VERIFIER = Identity.from_seed(bytes(range(32, 64)))
-OTHER = Identity.from_seed(bytes(range(64, 96)))
-
 DATA = bytes((7 * i + 3) % 251 for i in range(16 * 16 - 5))  # 16 chunks of 16 bytes, the last short
 INPUTS = {"data": DATA}
-
-
-def counter_rng(label: bytes):
-    state = {"n": 0}
-
-    def draw(n: int) -> bytes:
-        state["n"] += 1
-        return hashlib.sha256(label + state["n"].to_bytes(8, "big")).digest()[:n]
-
-    return draw
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +45,7 @@ def exchange():
     job = Job.create("chunk_digest", {"chunk_size": 16}, INPUTS)
     provider, verifier = Provider(PROVIDER, threads=1), Verifier(VERIFIER)
     run = provider.run(job, INPUTS)
-    challenge = verifier.challenge(job, run.commitment, samples=5, rng=counter_rng(b"honest"))
+    challenge = verifier.challenge(job, run.commitment, samples=5, rng=drbg("honest"))
     proof = provider.respond(run, challenge)
     result = verifier.verify(job, run.commitment, challenge, proof, inputs=INPUTS)
     assert result.accepted
@@ -69,7 +56,7 @@ def exchange():
     outputs[bad_index] = b"\x00" * 32
     tree = MerkleTree(outputs)
     bad_run = ProviderRun(job, outputs, tree, Commitment.create(PROVIDER, job, tree.root))
-    bad_challenge = verifier.challenge(job, bad_run.commitment, samples=16, rng=counter_rng(b"cheat"))
+    bad_challenge = verifier.challenge(job, bad_run.commitment, samples=16, rng=drbg("cheat"))
     bad_proof = provider.respond(bad_run, bad_challenge)
     caught = verifier.verify(job, bad_run.commitment, bad_challenge, bad_proof, inputs=INPUTS)
     assert not caught.accepted and caught.fraud_proof is not None
@@ -438,10 +425,10 @@ def test_signatures_are_domain_separated(exchange):
         replayed.verify_signature()
     # a proof signed by someone other than the committed provider
     with pytest.raises(VerificationError, match="bad signature"):
-        pr.signed(OTHER).verify_signature(com.provider_key)
+        pr.signed(OTHER_PROVIDER).verify_signature(com.provider_key)
     v.verify_signature()
     with pytest.raises(VerificationError):
-        dataclasses.replace(v, verifier_key=OTHER.public_key).verify_signature()
+        dataclasses.replace(v, verifier_key=OTHER_PROVIDER.public_key).verify_signature()
 
 
 def test_signed_messages_are_deterministic(exchange):

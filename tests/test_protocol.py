@@ -10,10 +10,11 @@ import sys
 
 import pytest
 
+from _identities import OTHER_PROVIDER as MALLORY
+from _identities import PROVIDER, VERIFIER, drbg
 from verifiable import DecodeError, InvalidInputError, MerkleTree, VerificationError
 from verifiable import protocol as protocol_module
 from verifiable.challenge import beacon_samples, beacon_seed
-from verifiable.identity import Identity
 from verifiable.messages import (
     Challenge,
     Commitment,
@@ -30,22 +31,9 @@ from verifiable.protocol import Provider, ProviderRun, Verifier
 from verifiable.soundness import bad_chunk_count, detection_probability, samples_needed
 from verifiable.workloads import CheckReport, Workload, get_workload, register_workload
 
-PROVIDER = Identity.from_seed(b"\x01" * 32)
-VERIFIER = Identity.from_seed(b"\x02" * 32)
-MALLORY = Identity.from_seed(b"\x03" * 32)
-
 CHUNK = 32
 DATA = bytes(hashlib.sha256(i.to_bytes(4, "big")).digest()[i % 32] for i in range(CHUNK * 300 - 7))
 INPUTS = {"data": DATA}
-
-
-def rng_from(label: bytes):
-    counter = iter(range(1 << 30))
-
-    def draw(n: int) -> bytes:
-        return hashlib.sha256(label + next(counter).to_bytes(4, "big")).digest()[:n]
-
-    return draw
 
 
 class Words(Workload):
@@ -122,7 +110,7 @@ def job():
 def honest(job):
     provider, verifier = Provider(PROVIDER, threads=1), Verifier(VERIFIER)
     run = provider.run(job, INPUTS)
-    challenge = verifier.challenge(job, run.commitment, rng=rng_from(b"honest"))
+    challenge = verifier.challenge(job, run.commitment, rng=drbg("honest"))
     proof = provider.respond(run, challenge)
     return provider, verifier, run, challenge, proof
 
@@ -161,7 +149,7 @@ def test_honest_round_is_accepted(job, honest):
 def test_beacon_round(job, honest):
     provider, verifier, run, _, _ = honest
     beacon = b"drand round 1234: " + bytes(range(48))
-    challenge = verifier.challenge(job, run.commitment, beacon=beacon, rng=rng_from(b"beacon"))
+    challenge = verifier.challenge(job, run.commitment, beacon=beacon, rng=drbg("beacon"))
     assert challenge.method == "beacon" and challenge.beacon == beacon
     assert challenge.seed == beacon_seed(beacon, run.commitment.digest())
     assert len(challenge.indices) == min(job.n_chunks, beacon_samples(job.n_chunks, 0.01, 0.99))
@@ -200,7 +188,7 @@ def test_samples_and_rng_arguments(job, honest):
 def test_corrupted_chunk_gives_fraud_proof_a_third_party_accepts(job, honest):
     provider, verifier, _, _, _ = honest
     run = cheating_run(job, INPUTS, [17])
-    challenge = verifier.challenge(job, run.commitment, samples=job.n_chunks, rng=rng_from(b"c"))
+    challenge = verifier.challenge(job, run.commitment, samples=job.n_chunks, rng=drbg("c"))
     proof = provider.respond(run, challenge)
     result = verifier.verify(job, run.commitment, challenge, proof, inputs=INPUTS)
     assert not result.accepted
@@ -225,7 +213,7 @@ def test_corrupted_chunk_gives_fraud_proof_a_third_party_accepts(job, honest):
 def test_unopened_cheat_passes_a_spot_check(job, honest):
     provider, verifier, _, _, _ = honest
     run = cheating_run(job, INPUTS, [3])
-    challenge = verifier.challenge(job, run.commitment, samples=5, rng=rng_from(b"u"))
+    challenge = verifier.challenge(job, run.commitment, samples=5, rng=drbg("u"))
     assert 3 not in challenge.indices
     proof = provider.respond(run, challenge)
     assert verifier.verify(job, run.commitment, challenge, proof, inputs=INPUTS).accepted
@@ -235,7 +223,7 @@ def test_probabilistic_check_and_its_soundness():
     job = Job.create("test-protocol.words", {"count": 64, "multiplier": 12345}, {})
     provider, verifier = Provider(PROVIDER), Verifier(VERIFIER)
     run = provider.run(job, {})
-    challenge = verifier.challenge(job, run.commitment, samples=10, rng=rng_from(b"w"))
+    challenge = verifier.challenge(job, run.commitment, samples=10, rng=drbg("w"))
     result = verifier.verify(job, run.commitment, challenge, provider.respond(run, challenge), inputs={})
     assert result.accepted
     assert result.verdict.detection_probability == detection_probability(64, 1, 10, 7 / 8)
@@ -281,7 +269,7 @@ def test_equivocation(job, honest):
 
 def test_proof_for_another_challenge_is_rejected(job, honest):
     _provider, verifier, run, challenge, proof = honest
-    second = verifier.challenge(job, run.commitment, rng=rng_from(b"second"))
+    second = verifier.challenge(job, run.commitment, rng=drbg("second"))
     v = verifier.verify(job, run.commitment, second, proof, inputs=INPUTS).verdict
     assert not v.accepted and v.reasons == ("proof answers another challenge (challenge digest differs)",)
     # same indices and seed, new nonce: still another challenge
@@ -293,7 +281,7 @@ def test_proof_for_another_challenge_is_rejected(job, honest):
 def test_proof_for_another_commitment_is_rejected(job, honest):
     provider, verifier, run, _, _ = honest
     other = cheating_run(job, INPUTS, [5])
-    ch_other = verifier.challenge(job, other.commitment, rng=rng_from(b"o"))
+    ch_other = verifier.challenge(job, other.commitment, rng=drbg("o"))
     pr_other = provider.respond(other, ch_other)
     v = verifier.verify(job, run.commitment, ch_other, pr_other, inputs=INPUTS).verdict
     assert not v.accepted and v.reasons == ("challenge names another commitment (commitment digest differs)",)
@@ -431,7 +419,7 @@ def test_wrong_inputs_are_the_verifiers_error(job, honest):
 def guilty(job, honest):
     provider, verifier, _, _, _ = honest
     run = cheating_run(job, INPUTS, [10])
-    challenge = verifier.challenge(job, run.commitment, samples=job.n_chunks, rng=rng_from(b"g"))
+    challenge = verifier.challenge(job, run.commitment, samples=job.n_chunks, rng=drbg("g"))
     proof = provider.respond(run, challenge)
     fp = verifier.verify(job, run.commitment, challenge, proof, inputs=INPUTS).fraud_proof
     assert fp is not None and verify_fraud_proof(fp).index == 10

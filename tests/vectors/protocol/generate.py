@@ -17,7 +17,6 @@ import hashlib
 import json
 import struct
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +41,9 @@ from verifiable.protocol import Provider, ProviderRun, Verifier
 from verifiable.workloads import CheckReport, Workload, register_workload
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))  # tests/, where the fixed keys live, when run as a script
 
-# ---- fixed keys ----------------------------------------------------------------------------
-
-SEEDS = {
-    "provider": hashlib.sha256(b"verifiable/vectors/provider").digest(),
-    "verifier": hashlib.sha256(b"verifiable/vectors/verifier").digest(),
-    "other_provider": hashlib.sha256(b"verifiable/vectors/other-provider").digest(),
-    "other_verifier": hashlib.sha256(b"verifiable/vectors/other-verifier").digest(),
-}
-KEYS = {name: Identity.from_seed(seed) for name, seed in SEEDS.items()}
-PROVIDER, VERIFIER = KEYS["provider"], KEYS["verifier"]
-
+from _identities import KEYS, PROVIDER, SEEDS, VERIFIER, drbg
 
 # ---- the tiny vectors workload -------------------------------------------------------------
 
@@ -95,20 +85,6 @@ register_workload(Words(), replace=True)
 
 
 # ---- deterministic helpers -----------------------------------------------------------------
-
-
-def drbg(label: str) -> Callable[[int], bytes]:
-    """A counter-mode SHA-256 stream standing in for the CSPRNG: rng(n) -> n bytes."""
-    state = [0]
-
-    def draw(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(b"verifiable/vectors/rng/" + label.encode() + struct.pack(">Q", state[0])).digest()
-            state[0] += 1
-        return out[:n]
-
-    return draw
 
 
 def data(label: str, size: int) -> bytes:
