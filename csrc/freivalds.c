@@ -148,12 +148,12 @@
 #undef FV_UCASES
 
 typedef struct {
-    void (*panel_d)(const double *const *, int, size_t, const double *, size_t, size_t, double *,
-                    const double *, double *, double *, double *);
-    void (*panel_f)(const float *const *, int, size_t, const double *, size_t, size_t, double *,
-                    const double *, double *, double *, double *);
+    void (*panel_d)(const double *const *, int, size_t, const double *, size_t, size_t, size_t,
+                    double *, const double *, double *, double *, double *);
+    void (*panel_f)(const float *const *, int, size_t, const double *, size_t, size_t, size_t,
+                    double *, const double *, double *, double *, double *);
     void (*panel_x)(const double *const *, int, const double *, size_t, const double *, size_t,
-                    size_t, double *, double *, double *);
+                    size_t, size_t, double *, double *, double *, const double *const *, int);
     void (*panel_u)(const uint64_t *const *, int, size_t, const uint64_t *, size_t, size_t,
                     uint64_t *);
     void (*brow_d)(const double *const *, int, size_t, double *, double *);
@@ -257,7 +257,7 @@ static size_t fv_super_rows(size_t rounds)
 
 /* Workspace layout, in 8-byte words. */
 typedef struct {
-    size_t y, nb, yerr, mx, yb, tmp, total;
+    size_t y, nb, yerr, mx, yb, pi, yi, tmp, total;
     size_t per_slot_tmp; /* the panels' scratch, then the products of a super-group of A and C */
     size_t scratch_words;
 } fv_layout;
@@ -266,7 +266,6 @@ static int fv_layout_for(int mode, size_t k, size_t n, size_t rounds, size_t slo
 {
     size_t rk, tmp, bytes;
     int is_float = mode == VF_FV_FLOAT32 || mode == VF_FV_FLOAT64;
-    (void)n;
     memset(L, 0, sizeof *L);
     if (!vf__mul_ok(rounds, k, &rk) || !fv_seg(&L->total, rk))
         return 0;
@@ -281,6 +280,15 @@ static int fv_layout_for(int mode, size_t k, size_t n, size_t rounds, size_t slo
         return 0;
     L->yb = L->total;
     if (is_float && !fv_seg(&L->total, rounds))
+        return 0;
+    /* the float probes and B P^T again, interleaved (fv_interleave): rows padded to 8 */
+    L->pi = L->total;
+    if (is_float && (!fv_add_ok(n, 7, &tmp) || !vf__mul_ok(rounds, tmp, &tmp) ||
+                     !fv_seg(&L->total, tmp)))
+        return 0;
+    L->yi = L->total;
+    if (is_float && (!fv_add_ok(k, 7, &tmp) || !vf__mul_ok(rounds, tmp, &tmp) ||
+                     !fv_seg(&L->total, tmp)))
         return 0;
     /* per slot: panel scratch (two sets of running totals, statistics), then the probe
      * products of one super-group of rows of A and of C */
@@ -606,6 +614,8 @@ typedef struct {
     const double *pr;
     size_t m, k, n, R, slots;
     double *Y, *nb, *yerr, *mx, *yb, *tmp;
+    double *pi, *yi; /* the probes and Y interleaved (fv_interleave) */
+    size_t w;        /* the kernel's lanes */
     size_t tmp_stride;
     double ey, gA, gC, gB, tscale;
     size_t scratch_words;
@@ -629,6 +639,25 @@ static int fv_sigma_exp(double mx, size_t n)
     return e < -1000 ? -1000 : e;
 }
 
+/*
+ * Where value t of position j goes when R probes are interleaved for a kernel of w lanes:
+ * the R values of one vector step are consecutive, so one tile of every probe is one
+ * contiguous block (probes one per row, at strides that are multiples of 4 KiB, would
+ * share L1 sets with each other and with the rows they multiply).  The panels read it
+ * with pt = w, pj = R.
+ */
+static inline size_t fv_ipos(size_t t, size_t j, size_t R, size_t w)
+{
+    return (j / w) * R * w + t * w + j % w;
+}
+
+static void fv_interleave(const double *src, size_t R, size_t len, size_t w, double *dst)
+{
+    for (size_t t = 0; t < R; t++)
+        for (size_t j = 0; j < len; j++)
+            dst[fv_ipos(t, j, R, w)] = src[t * len + j];
+}
+
 static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
 {
     fvf_ctx *X = vctx;
@@ -637,14 +666,24 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
         double *scr = X->tmp + s * X->tmp_stride, *tmp = scr + X->scratch_words;
         if (X->mode == VF_FV_FLOAT64) {
             const double *B = (const double *)(const void *)X->b;
-            size_t l, hi;
-            while (fv_next_group(&X->next, k, FV_G, &l, &hi)) {
-                int g = (int)(hi - l);
+            /* the next group is claimed before this one is worked on, so that its rows are
+             * read into L2 while this group's products are computed (panel_x) */
+            size_t l, hi, nl = 0, nhi = 0;
+            int have = fv_next_group(&X->next, k, FV_G, &l, &hi);
+            if (have) {
                 const double *xs[FV_G];
+                for (int i = 0; i < (int)(hi - l); i++)
+                    xs[i] = B + (l + (size_t)i) * n;
+                X->ops->brow_d(xs, (int)(hi - l), n, &X->nb[l], &X->mx[l / FV_G]);
+            }
+            while (have) {
+                int g = (int)(hi - l), more = fv_next_group(&X->next, k, FV_G, &nl, &nhi);
+                const double *xs[FV_G], *nx[FV_G];
                 double sigma[FV_G], elo[FV_G];
                 for (int i = 0; i < g; i++)
                     xs[i] = B + (l + (size_t)i) * n;
-                X->ops->brow_d(xs, g, n, &X->nb[l], &X->mx[l / FV_G]);
+                for (int i = 0; more && i < (int)(nhi - nl); i++)
+                    nx[i] = B + (nl + (size_t)i) * n;
                 for (int i = 0; i < g; i++) {
                     /* sqrt(sum b^2) >= max |b|, widened for squares that underflow */
                     double bound = sqrt(X->nb[l + (size_t)i]) + sqrt((double)n) * 0x1p-537;
@@ -652,13 +691,21 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                     sigma[i] = e > 1023 ? HUGE_VAL : ldexp(1.0, e);
                     elo[i] = e > 1023 ? HUGE_VAL : ldexp(1.0, e - 53);
                 }
-                X->ops->panel_x(xs, g, sigma, n, X->pr, n, R, tmp, tmp + (size_t)FV_G * R, scr);
+                X->ops->panel_x(xs, g, sigma, n, X->pi, X->w, R, R, tmp, tmp + (size_t)FV_G * R,
+                                scr, nx, more ? (int)(nhi - nl) : 0);
                 for (int i = 0; i < g; i++) {
                     for (size_t t = 0; t < R; t++)
-                        X->Y[t * k + l + (size_t)i] =
+                        X->Y[t * k + l + (size_t)i] = X->yi[fv_ipos(t, l + (size_t)i, R, X->w)] =
                             tmp[(size_t)i * R + t] + tmp[(size_t)(FV_G + i) * R + t];
                     X->yerr[l + (size_t)i] = X->gB * (double)n * elo[i] + FV_ETA64;
                 }
+                if (!more)
+                    break;
+                l = nl;
+                hi = nhi;
+                for (int i = 0; i < (int)(hi - l); i++)
+                    xs[i] = B + (l + (size_t)i) * n;
+                X->ops->brow_d(xs, (int)(hi - l), n, &X->nb[l], &X->mx[l / FV_G]);
             }
         } else {
             const float *B = (const float *)(const void *)X->b;
@@ -668,11 +715,12 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                 const float *xs[FV_G];
                 for (int i = 0; i < g; i++)
                     xs[i] = B + (l + (size_t)i) * n;
-                X->ops->panel_f(xs, g, n, X->pr, n, R, tmp, NULL, &X->nb[l], NULL, scr);
+                X->ops->panel_f(xs, g, n, X->pi, X->w, R, R, tmp, NULL, &X->nb[l], NULL, scr);
                 double share = 0.0; /* this group's share of ||B||_F^2 >= of any column norm^2 */
                 for (int i = 0; i < g; i++) {
                     for (size_t t = 0; t < R; t++)
-                        X->Y[t * k + l + (size_t)i] = tmp[(size_t)i * R + t];
+                        X->Y[t * k + l + (size_t)i] = X->yi[fv_ipos(t, l + (size_t)i, R, X->w)] =
+                            tmp[(size_t)i * R + t];
                     /* products with +-1 are exact; sum |b| <= sqrt(n sum b^2) */
                     X->yerr[l + (size_t)i] = X->gB * sqrt((double)n * X->nb[l + (size_t)i]);
                     share += X->nb[l + (size_t)i];
@@ -706,8 +754,8 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
                     as[i] = A + (i0 + (size_t)i) * k;
                     cs[i] = C + (i0 + (size_t)i) * n;
                 }
-                X->ops->panel_d(as, g, k, X->Y, k, R, ta, X->nb, sa2, sa2w, scr);
-                X->ops->panel_d(cs, g, n, X->pr, n, R, tc, NULL, sc2, NULL, scr);
+                X->ops->panel_d(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
+                X->ops->panel_d(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
             } else {
                 const float *A = (const float *)(const void *)X->a;
                 const float *C = (const float *)(const void *)X->c;
@@ -716,8 +764,8 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
                     as[i] = A + (i0 + (size_t)i) * k;
                     cs[i] = C + (i0 + (size_t)i) * n;
                 }
-                X->ops->panel_f(as, g, k, X->Y, k, R, ta, X->nb, sa2, sa2w, scr);
-                X->ops->panel_f(cs, g, n, X->pr, n, R, tc, NULL, sc2, NULL, scr);
+                X->ops->panel_f(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
+                X->ops->panel_f(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
             }
             if (k == 0)
                 for (int i = 0; i < g; i++)
@@ -850,6 +898,9 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.n = n;
     X.R = rounds;
     X.Y = w + L.y;
+    X.pi = w + L.pi;
+    X.yi = w + L.yi;
+    X.w = (size_t)ops->lanes;
     X.nb = w + L.nb;
     X.yerr = w + L.yerr;
     X.mx = w + L.mx;
@@ -858,6 +909,7 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.tmp_stride = L.per_slot_tmp;
     X.out = out;
     X.gs = fv_super_rows(rounds);
+    fv_interleave(probes, rounds, n, X.w, X.pi);
     X.scratch_words = L.scratch_words;
     X.gB = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
     X.gA = fv_gamma(fv_nround(k, ops->lanes), FV_U64);
