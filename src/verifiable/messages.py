@@ -682,9 +682,14 @@ class _Message:
 
     TYPE: ClassVar[int]
     KIND: ClassVar[str]
+    #: the class's own name, for error messages (set for every subclass)
     NAME: ClassVar[str]
     #: (field name, codec) in encoding order; a signed message's last field is its signature.
     FIELDS: ClassVar[_Fields]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.NAME = cls.__name__
 
     def __post_init__(self) -> None:
         for name, codec in self.FIELDS:
@@ -778,8 +783,14 @@ class _Message:
 class _Signed(_Message):
     """A message whose last 64 bytes are an Ed25519 signature over its body."""
 
+    #: the signature's domain separation, DOMAINS[KIND] (set for every subclass with a KIND)
     DOMAIN: ClassVar[bytes]
     signature: bytes
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "KIND" in vars(cls):
+            cls.DOMAIN = DOMAINS[cls.KIND]
 
     def body(self) -> bytes:
         """The signed part of the encoding: every byte before the signature."""
@@ -838,7 +849,6 @@ class Job(_Message):
 
     TYPE: ClassVar[int] = TYPE_JOB
     KIND: ClassVar[str] = "job"
-    NAME: ClassVar[str] = "Job"
     FIELDS: ClassVar[_Fields] = (
         ("workload", _Text(_U8, MAX_NAME)),
         ("params", _Names(_Param(), MAX_PARAMS, "parameter")),
@@ -907,8 +917,6 @@ class Commitment(_Signed):
 
     TYPE: ClassVar[int] = TYPE_COMMITMENT
     KIND: ClassVar[str] = "commitment"
-    NAME: ClassVar[str] = "Commitment"
-    DOMAIN: ClassVar[bytes] = DOMAINS["commitment"]
     FIELDS: ClassVar[_Fields] = (
         ("job_id", _HASH),
         ("provider_key", _KEY),
@@ -967,8 +975,6 @@ class Challenge(_Signed):
 
     TYPE: ClassVar[int] = TYPE_CHALLENGE
     KIND: ClassVar[str] = "challenge"
-    NAME: ClassVar[str] = "Challenge"
-    DOMAIN: ClassVar[bytes] = DOMAINS["challenge"]
     FIELDS: ClassVar[_Fields] = (
         ("job_id", _HASH),
         ("commitment_digest", _HASH),
@@ -1074,8 +1080,6 @@ class SpotCheckProof(_Signed):
 
     TYPE: ClassVar[int] = TYPE_SPOT_CHECK_PROOF
     KIND: ClassVar[str] = "spot_check_proof"
-    NAME: ClassVar[str] = "SpotCheckProof"
-    DOMAIN: ClassVar[bytes] = DOMAINS["spot_check_proof"]
     FIELDS: ClassVar[_Fields] = (
         ("challenge_digest", _HASH),
         ("outputs", _List(_U32, _Bytes(_U32, MAX_CHUNK_OUTPUT), MAX_OPENED, "output")),
@@ -1160,8 +1164,6 @@ class Verdict(_Signed):
 
     TYPE: ClassVar[int] = TYPE_VERDICT
     KIND: ClassVar[str] = "verdict"
-    NAME: ClassVar[str] = "Verdict"
-    DOMAIN: ClassVar[bytes] = DOMAINS["verdict"]
     FIELDS: ClassVar[_Fields] = (  # the encoding's order, not the constructor's
         ("accepted", _Bool()),
         ("job_id", _HASH),
@@ -1353,7 +1355,6 @@ class FraudProof(_Message):
 
     TYPE: ClassVar[int] = TYPE_FRAUD_PROOF
     KIND: ClassVar[str] = "fraud_proof"
-    NAME: ClassVar[str] = "FraudProof"
     FIELDS: ClassVar[_Fields] = (  # the encoding's order, not the constructor's
         ("index", _U64),
         ("job", _Nested(Job, _U32)),
@@ -1448,7 +1449,6 @@ class EquivocationProof(_Message):
 
     TYPE: ClassVar[int] = TYPE_EQUIVOCATION_PROOF
     KIND: ClassVar[str] = "equivocation_proof"
-    NAME: ClassVar[str] = "EquivocationProof"
     FIELDS: ClassVar[_Fields] = (("first", _Nested(Commitment, _U32)), ("second", _Nested(Commitment, _U32)))
 
     def _validate(self) -> None:
