@@ -447,16 +447,44 @@ static int fv_modp_row_ok(const uint64_t *x, size_t len)
     return mx < VF_FV_PRIME;
 }
 
+/* What both the exact and the float check carry: the job's sizes, its kernel and how its
+ * rows are handed out (fv_job_start, fv_job_phase). */
 typedef struct {
     const fv_ops *ops;
     int mode;
-    const uint64_t *a, *b, *c, *pr;
     size_t m, k, n, R, slots;
-    uint64_t *Y, *tmp;
     size_t tmp_stride;
-    uint8_t *row_bad;
     size_t gs;   /* rows per super-group */
     size_t next; /* the next group of rows to hand out */
+} fv_job;
+
+static void fv_job_start(fv_job *J, const fv_ops *ops, int mode, size_t m, size_t k, size_t n,
+                         size_t rounds, const fv_layout *L)
+{
+    J->ops = ops;
+    J->mode = mode;
+    J->m = m;
+    J->k = k;
+    J->n = n;
+    J->R = rounds;
+    J->tmp_stride = L->per_slot_tmp;
+    J->gs = fv_super_rows(rounds);
+}
+
+/* One phase over `rows` rows on at most `slots` threads, each slot taking groups of rows. */
+static void fv_job_phase(fv_job *J, size_t slots, size_t rows, size_t work_per_row,
+                         vf_range_fn fn, void *ctx)
+{
+    J->slots = fv_use_slots(slots, rows, work_per_row);
+    J->next = 0;
+    vf__parallel((int)J->slots, J->slots, 1, fn, ctx);
+}
+
+typedef struct {
+    fv_job j;
+    const uint64_t *a, *b, *c, *pr;
+    uint64_t *Y, *tmp;
+    uint8_t *row_bad;
     int status[FV_SLOTS];
 } fve_ctx;
 
@@ -464,25 +492,25 @@ static void fve_phase_b(void *vctx, size_t s_lo, size_t s_hi)
 {
     fve_ctx *X = vctx;
     for (size_t s = s_lo; s < s_hi; s++) {
-        uint64_t *tmp = X->tmp + s * X->tmp_stride;
+        uint64_t *tmp = X->tmp + s * X->j.tmp_stride;
         size_t l, hi;
-        while (fv_next_group(&X->next, X->k, X->gs, &l, &hi)) {
+        while (fv_next_group(&X->j.next, X->j.k, X->j.gs, &l, &hi)) {
             int g = (int)(hi - l);
             const uint64_t *xs[FV_GSMAX];
             for (int i = 0; i < g; i++) {
-                xs[i] = X->b + (l + (size_t)i) * X->n;
-                if (X->mode == VF_FV_MODP && !fv_modp_row_ok(xs[i], X->n))
+                xs[i] = X->b + (l + (size_t)i) * X->j.n;
+                if (X->j.mode == VF_FV_MODP && !fv_modp_row_ok(xs[i], X->j.n))
                     X->status[s] = VF_E_RANGE;
             }
             if (X->status[s])
                 return;
-            if (X->mode == VF_FV_MODP)
-                fv_modp_panel(xs, g, X->n, X->pr, X->n, X->R, tmp);
+            if (X->j.mode == VF_FV_MODP)
+                fv_modp_panel(xs, g, X->j.n, X->pr, X->j.n, X->j.R, tmp);
             else
-                X->ops->panel_u(xs, g, X->n, X->pr, X->n, X->R, tmp);
+                X->j.ops->panel_u(xs, g, X->j.n, X->pr, X->j.n, X->j.R, tmp);
             for (int i = 0; i < g; i++)
-                for (size_t t = 0; t < X->R; t++)
-                    X->Y[t * X->k + l + (size_t)i] = tmp[(size_t)i * X->R + t];
+                for (size_t t = 0; t < X->j.R; t++)
+                    X->Y[t * X->j.k + l + (size_t)i] = tmp[(size_t)i * X->j.R + t];
         }
     }
 }
@@ -491,31 +519,31 @@ static void fve_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
 {
     fve_ctx *X = vctx;
     for (size_t s = s_lo; s < s_hi; s++) {
-        uint64_t *ta = X->tmp + s * X->tmp_stride, *tc = ta + X->gs * X->R;
+        uint64_t *ta = X->tmp + s * X->j.tmp_stride, *tc = ta + X->j.gs * X->j.R;
         size_t i0, hi;
-        while (fv_next_group(&X->next, X->m, X->gs, &i0, &hi)) {
+        while (fv_next_group(&X->j.next, X->j.m, X->j.gs, &i0, &hi)) {
             int g = (int)(hi - i0);
             const uint64_t *as[FV_GSMAX], *cs[FV_GSMAX];
             for (int i = 0; i < g; i++) {
-                as[i] = X->a + (i0 + (size_t)i) * X->k;
-                cs[i] = X->c + (i0 + (size_t)i) * X->n;
-                if (X->mode == VF_FV_MODP &&
-                    (!fv_modp_row_ok(as[i], X->k) || !fv_modp_row_ok(cs[i], X->n)))
+                as[i] = X->a + (i0 + (size_t)i) * X->j.k;
+                cs[i] = X->c + (i0 + (size_t)i) * X->j.n;
+                if (X->j.mode == VF_FV_MODP &&
+                    (!fv_modp_row_ok(as[i], X->j.k) || !fv_modp_row_ok(cs[i], X->j.n)))
                     X->status[s] = VF_E_RANGE;
             }
             if (X->status[s])
                 return;
-            if (X->mode == VF_FV_MODP) {
-                fv_modp_panel(as, g, X->k, X->Y, X->k, X->R, ta);
-                fv_modp_panel(cs, g, X->n, X->pr, X->n, X->R, tc);
+            if (X->j.mode == VF_FV_MODP) {
+                fv_modp_panel(as, g, X->j.k, X->Y, X->j.k, X->j.R, ta);
+                fv_modp_panel(cs, g, X->j.n, X->pr, X->j.n, X->j.R, tc);
             } else {
-                X->ops->panel_u(as, g, X->k, X->Y, X->k, X->R, ta);
-                X->ops->panel_u(cs, g, X->n, X->pr, X->n, X->R, tc);
+                X->j.ops->panel_u(as, g, X->j.k, X->Y, X->j.k, X->j.R, ta);
+                X->j.ops->panel_u(cs, g, X->j.n, X->pr, X->j.n, X->j.R, tc);
             }
             for (int i = 0; i < g; i++) {
                 uint8_t bad = 0;
-                for (size_t t = 0; t < X->R; t++)
-                    bad |= ta[(size_t)i * X->R + t] != tc[(size_t)i * X->R + t];
+                for (size_t t = 0; t < X->j.R; t++)
+                    bad |= ta[(size_t)i * X->j.R + t] != tc[(size_t)i * X->j.R + t];
                 X->row_bad[i0 + (size_t)i] = bad;
             }
         }
@@ -574,32 +602,21 @@ int vf_freivalds_exact(int mode, int kernel, const void *a, size_t a_bytes, cons
     uint64_t *w = work;
     fve_ctx X;
     memset(&X, 0, sizeof X);
-    X.ops = ops;
-    X.mode = mode;
+    fv_job_start(&X.j, ops, mode, m, k, n, rounds, &L);
     X.a = a;
     X.b = b;
     X.c = c;
     X.pr = probes;
-    X.m = m;
-    X.k = k;
-    X.n = n;
-    X.R = rounds;
     X.Y = w + L.y;
     X.tmp = w + L.tmp;
-    X.tmp_stride = L.per_slot_tmp;
     X.row_bad = row_bad;
-    X.gs = fv_super_rows(rounds);
 
-    X.slots = fv_use_slots(slots, k, n * rounds);
-    X.next = 0;
-    vf__parallel((int)X.slots, X.slots, 1, fve_phase_b, &X);
-    for (size_t s = 0; s < X.slots; s++)
+    fv_job_phase(&X.j, slots, k, n * rounds, fve_phase_b, &X);
+    for (size_t s = 0; s < X.j.slots; s++)
         if (X.status[s])
             return X.status[s];
-    X.slots = fv_use_slots(slots, m, (k + n) * rounds);
-    X.next = 0;
-    vf__parallel((int)X.slots, X.slots, 1, fve_phase_ac, &X);
-    for (size_t s = 0; s < X.slots; s++)
+    fv_job_phase(&X.j, slots, m, (k + n) * rounds, fve_phase_ac, &X);
+    for (size_t s = 0; s < X.j.slots; s++)
         if (X.status[s])
             return X.status[s];
     return VF_OK;
@@ -608,20 +625,15 @@ int vf_freivalds_exact(int mode, int kernel, const void *a, size_t a_bytes, cons
 /* ---- float modes -------------------------------------------------------------------------- */
 
 typedef struct {
-    const fv_ops *ops;
-    int mode;
+    fv_job j;
     const uint8_t *a, *b, *c;
     const double *pr;
-    size_t m, k, n, R, slots;
     double *Y, *nb, *yerr, *mx, *yb, *tmp;
     double *pi, *yi; /* the probes and Y interleaved (fv_interleave) */
     size_t w;        /* the kernel's lanes */
-    size_t tmp_stride;
     double ey, gA, gC, gB, tscale;
     size_t scratch_words;
     double *out;
-    size_t gs;   /* rows per super-group */
-    size_t next; /* the next group of rows to hand out */
     int bad[FV_SLOTS]; /* a non-finite value appeared in this slot */
 } fvf_ctx;
 
@@ -661,23 +673,23 @@ static void fv_interleave(const double *src, size_t R, size_t len, size_t w, dou
 static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
 {
     fvf_ctx *X = vctx;
-    const size_t n = X->n, k = X->k, R = X->R;
+    const size_t n = X->j.n, k = X->j.k, R = X->j.R;
     for (size_t s = s_lo; s < s_hi; s++) {
-        double *scr = X->tmp + s * X->tmp_stride, *tmp = scr + X->scratch_words;
-        if (X->mode == VF_FV_FLOAT64) {
+        double *scr = X->tmp + s * X->j.tmp_stride, *tmp = scr + X->scratch_words;
+        if (X->j.mode == VF_FV_FLOAT64) {
             const double *B = (const double *)(const void *)X->b;
             /* the next group is claimed before this one is worked on, so that its rows are
              * read into L2 while this group's products are computed (panel_x) */
             size_t l, hi, nl = 0, nhi = 0;
-            int have = fv_next_group(&X->next, k, FV_G, &l, &hi);
+            int have = fv_next_group(&X->j.next, k, FV_G, &l, &hi);
             if (have) {
                 const double *xs[FV_G];
                 for (int i = 0; i < (int)(hi - l); i++)
                     xs[i] = B + (l + (size_t)i) * n;
-                X->ops->brow_d(xs, (int)(hi - l), n, &X->nb[l], &X->mx[l / FV_G]);
+                X->j.ops->brow_d(xs, (int)(hi - l), n, &X->nb[l], &X->mx[l / FV_G]);
             }
             while (have) {
-                int g = (int)(hi - l), more = fv_next_group(&X->next, k, FV_G, &nl, &nhi);
+                int g = (int)(hi - l), more = fv_next_group(&X->j.next, k, FV_G, &nl, &nhi);
                 const double *xs[FV_G], *nx[FV_G];
                 double sigma[FV_G], elo[FV_G];
                 for (int i = 0; i < g; i++)
@@ -691,7 +703,7 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                     sigma[i] = e > 1023 ? HUGE_VAL : ldexp(1.0, e);
                     elo[i] = e > 1023 ? HUGE_VAL : ldexp(1.0, e - 53);
                 }
-                X->ops->panel_x(xs, g, sigma, n, X->pi, X->w, R, R, tmp, tmp + (size_t)FV_G * R,
+                X->j.ops->panel_x(xs, g, sigma, n, X->pi, X->w, R, R, tmp, tmp + (size_t)FV_G * R,
                                 scr, nx, more ? (int)(nhi - nl) : 0);
                 for (int i = 0; i < g; i++) {
                     for (size_t t = 0; t < R; t++)
@@ -705,17 +717,17 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                 hi = nhi;
                 for (int i = 0; i < (int)(hi - l); i++)
                     xs[i] = B + (l + (size_t)i) * n;
-                X->ops->brow_d(xs, (int)(hi - l), n, &X->nb[l], &X->mx[l / FV_G]);
+                X->j.ops->brow_d(xs, (int)(hi - l), n, &X->nb[l], &X->mx[l / FV_G]);
             }
         } else {
             const float *B = (const float *)(const void *)X->b;
             size_t l, hi;
-            while (fv_next_group(&X->next, k, FV_G, &l, &hi)) {
+            while (fv_next_group(&X->j.next, k, FV_G, &l, &hi)) {
                 int g = (int)(hi - l);
                 const float *xs[FV_G];
                 for (int i = 0; i < g; i++)
                     xs[i] = B + (l + (size_t)i) * n;
-                X->ops->panel_f(xs, g, n, X->pi, X->w, R, R, tmp, NULL, &X->nb[l], NULL, scr);
+                X->j.ops->panel_f(xs, g, n, X->pi, X->w, R, R, tmp, NULL, &X->nb[l], NULL, scr);
                 double share = 0.0; /* this group's share of ||B||_F^2 >= of any column norm^2 */
                 for (int i = 0; i < g; i++) {
                     for (size_t t = 0; t < R; t++)
@@ -734,16 +746,16 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
 static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
 {
     fvf_ctx *X = vctx;
-    const size_t n = X->n, k = X->k, R = X->R, m = X->m;
-    const int f64 = X->mode == VF_FV_FLOAT64;
+    const size_t n = X->j.n, k = X->j.k, R = X->j.R, m = X->j.m;
+    const int f64 = X->j.mode == VF_FV_FLOAT64;
     const double eta_in = f64 ? FV_ETA64 : FV_ETA32;
     const double u = FV_U64;
     const double floor_t = (double)n * ((double)k + 2.0) * eta_in;
     for (size_t s = s_lo; s < s_hi; s++) {
-        double *scr = X->tmp + s * X->tmp_stride, *ta = scr + X->scratch_words;
-        double *tc = ta + X->gs * R;
+        double *scr = X->tmp + s * X->j.tmp_stride, *ta = scr + X->scratch_words;
+        double *tc = ta + X->j.gs * R;
         size_t i0, hi;
-        while (fv_next_group(&X->next, m, X->gs, &i0, &hi)) {
+        while (fv_next_group(&X->j.next, m, X->j.gs, &i0, &hi)) {
             int g = (int)(hi - i0);
             double sa2[FV_GSMAX], sa2w[FV_GSMAX], sc2[FV_GSMAX];
             if (f64) {
@@ -754,8 +766,8 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
                     as[i] = A + (i0 + (size_t)i) * k;
                     cs[i] = C + (i0 + (size_t)i) * n;
                 }
-                X->ops->panel_d(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
-                X->ops->panel_d(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
+                X->j.ops->panel_d(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
+                X->j.ops->panel_d(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
             } else {
                 const float *A = (const float *)(const void *)X->a;
                 const float *C = (const float *)(const void *)X->c;
@@ -764,8 +776,8 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
                     as[i] = A + (i0 + (size_t)i) * k;
                     cs[i] = C + (i0 + (size_t)i) * n;
                 }
-                X->ops->panel_f(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
-                X->ops->panel_f(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
+                X->j.ops->panel_f(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
+                X->j.ops->panel_f(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
             }
             if (k == 0)
                 for (int i = 0; i < g; i++)
@@ -887,16 +899,11 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     double *w = work;
     fvf_ctx X;
     memset(&X, 0, sizeof X);
-    X.ops = ops;
-    X.mode = mode;
+    fv_job_start(&X.j, ops, mode, m, k, n, rounds, &L);
     X.a = a;
     X.b = b;
     X.c = c;
     X.pr = probes;
-    X.m = m;
-    X.k = k;
-    X.n = n;
-    X.R = rounds;
     X.Y = w + L.y;
     X.pi = w + L.pi;
     X.yi = w + L.yi;
@@ -906,9 +913,7 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.mx = w + L.mx;
     X.yb = w + L.yb;
     X.tmp = w + L.tmp;
-    X.tmp_stride = L.per_slot_tmp;
     X.out = out;
-    X.gs = fv_super_rows(rounds);
     fv_interleave(probes, rounds, n, X.w, X.pi);
     X.scratch_words = L.scratch_words;
     X.gB = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
@@ -923,9 +928,7 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     }
 
     /* phase 1: Y = B P^T with the row norms of B and bounds on its column norms */
-    X.slots = fv_use_slots(slots, k, n * rounds * 2);
-    X.next = 0;
-    vf__parallel((int)X.slots, X.slots, 1, fvf_phase_b, &X);
+    fv_job_phase(&X.j, slots, k, n * rounds * 2, fvf_phase_b, &X);
     if (n == 0)
         for (size_t l = 0; l < k; l++)
             X.nb[l] = X.mx[l] = X.yerr[l] = 0.0;
@@ -950,10 +953,8 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
         return fv_nonfinite_status(mode, a, b, c, m, k, n);
 
     /* phase 2: A (B P^T) and C P^T, row by row */
-    X.slots = fv_use_slots(slots, m, (k + n) * rounds);
-    X.next = 0;
-    vf__parallel((int)X.slots, X.slots, 1, fvf_phase_ac, &X);
-    for (size_t s = 0; s < X.slots; s++)
+    fv_job_phase(&X.j, slots, m, (k + n) * rounds, fvf_phase_ac, &X);
+    for (size_t s = 0; s < X.j.slots; s++)
         if (X.bad[s])
             return fv_nonfinite_status(mode, a, b, c, m, k, n);
     return VF_OK;
