@@ -37,6 +37,8 @@
 #define FV_SB 64    /* rounds whose tile totals are kept at once */
 #define FV_GSMAX 128 /* rows that share one pass over each probe tile (a super-group) */
 #define FV_G 8      /* rows whose tiles sit in L1 at once (8 streams + probes fit 12-way sets) */
+#define FV_FRT 64    /* columns per tile of the Four-Russians products (panel_fr) */
+#define FV_FR_MIN 8  /* rounds from which B P^T (float64) goes through panel_fr */
 #define FV_RCJ 256  /* columns per unit of the exact recomputation */
 #define FV_RC_OUT VF_FV_RECHECK_OUT
 #define FV_SLOTS 64 /* at most this many threads */
@@ -154,6 +156,9 @@ typedef struct {
                     double *, const double *, double *, double *, double *);
     void (*panel_x)(const double *const *, int, const double *, size_t, const double *, size_t,
                     size_t, size_t, double *, double *, double *, const double *const *, int);
+    void (*panel_fr)(const double *const *, int, const double *, size_t, const uint8_t *,
+                     const double *, size_t, double *, double *, double *, const double *const *,
+                     int);
     void (*panel_u)(const uint64_t *const *, int, size_t, const uint64_t *, size_t, size_t,
                     uint64_t *);
     void (*brow_d)(const double *const *, int, size_t, double *, double *);
@@ -166,8 +171,8 @@ typedef struct {
 
 #define FV_OPS(S, W)                                                                             \
     {                                                                                            \
-        panel_d_##S, panel_f_##S, panel_x_##S, panel_u_##S, brow_d_##S, recheck_f32_##S,         \
-            recheck_f64_##S, W                                                                   \
+        panel_d_##S, panel_f_##S, panel_x_##S, panel_fr_##S, panel_u_##S, brow_d_##S,            \
+            recheck_f32_##S, recheck_f64_##S, W                                                  \
     }
 
 static const fv_ops fv_ops_portable = FV_OPS(portable, 2);
@@ -255,9 +260,15 @@ static size_t fv_super_rows(size_t rounds)
     return g < FV_G ? FV_G : g > FV_GSMAX ? FV_GSMAX : g;
 }
 
+/* B P^T (float64) through the Four-Russians sums of panel_fr: for many rounds */
+static int fv_use_fr(int mode, size_t rounds)
+{
+    return mode == VF_FV_FLOAT64 && rounds >= FV_FR_MIN;
+}
+
 /* Workspace layout, in 8-byte words. */
 typedef struct {
-    size_t y, nb, yerr, mx, yb, pi, yi, tmp, total;
+    size_t y, nb, yerr, mx, yb, pi, yi, fp, fs, tmp, total;
     size_t per_slot_tmp; /* the panels' scratch, then the products of a super-group of A and C */
     size_t scratch_words;
 } fv_layout;
@@ -290,12 +301,26 @@ static int fv_layout_for(int mode, size_t k, size_t n, size_t rounds, size_t slo
     if (is_float && (!fv_add_ok(k, 7, &tmp) || !vf__mul_ok(rounds, tmp, &tmp) ||
                      !fv_seg(&L->total, tmp)))
         return 0;
-    /* per slot: panel scratch (two sets of running totals, statistics), then the probe
-     * products of one super-group of rows of A and of C */
+    /* the patterns (bytes) and signs of panel_fr, per group of 4 probe columns and round */
+    L->fp = L->total;
+    L->fs = L->total;
+    if (fv_use_fr(mode, rounds)) {
+        size_t groups, words;
+        if (!fv_add_ok(n, 3, &groups) || !vf__mul_ok(groups / 4, rounds, &tmp) ||
+            !fv_add_ok(tmp, 7, &words) || !fv_seg(&L->total, words / 8))
+            return 0;
+        L->fs = L->total;
+        if (!fv_seg(&L->total, tmp))
+            return 0;
+    }
+    /* per slot: panel scratch (two sets of running totals, statistics; or panel_fr's sums
+     * and totals), then the probe products of one super-group of rows of A and of C */
     {
         size_t gs = is_float ? fv_super_rows(rounds) : 0;
         size_t sb = rounds < FV_SB ? rounds : FV_SB;
         L->scratch_words = (2 * gs * sb + 2 * gs) * 8; /* vectors of up to 8 lanes */
+        if (fv_use_fr(mode, rounds) && L->scratch_words < (4 * FV_FRT + 2 * rounds) * 8)
+            L->scratch_words = (4 * FV_FRT + 2 * rounds) * 8;
     }
     if (!vf__mul_ok(rounds, 2 * fv_super_rows(rounds), &tmp) ||
         !fv_add_ok(tmp, L->scratch_words + 7, &tmp))
@@ -630,6 +655,8 @@ typedef struct {
     const double *pr;
     double *Y, *nb, *yerr, *mx, *yb, *tmp;
     double *pi, *yi; /* the probes and Y interleaved (fv_interleave) */
+    const uint8_t *fp; /* panel_fr's patterns and signs (fv_fr_tables), or NULL */
+    const double *fs;
     size_t w;        /* the kernel's lanes */
     double ey, gA, gC, gB, tscale;
     size_t scratch_words;
@@ -663,11 +690,41 @@ static inline size_t fv_ipos(size_t t, size_t j, size_t R, size_t w)
     return (j / w) * R * w + t * w + j % w;
 }
 
+/* The same, without a division per value: block by block of w positions. */
 static void fv_interleave(const double *src, size_t R, size_t len, size_t w, double *dst)
 {
-    for (size_t t = 0; t < R; t++)
-        for (size_t j = 0; j < len; j++)
-            dst[fv_ipos(t, j, R, w)] = src[t * len + j];
+    for (size_t j0 = 0; j0 < len; j0 += w) {
+        size_t cnt = len - j0 < w ? len - j0 : w;
+        double *d = dst + fv_ipos(0, j0, R, w);
+        for (size_t t = 0; t < R; t++)
+            memcpy(d + t * w, src + t * len + j0, cnt * sizeof(double));
+    }
+}
+
+/*
+ * For panel_fr: per group c of 4 probe columns and round t, pat = the signs of
+ * r_t[4c + a] r_t[4c] for a = 1, 2, 3 as bits 0, 1, 2 (set: -1) and sgn = r_t[4c]
+ * (columns past len count as +1; they multiply zeros).
+ */
+static void fv_fr_tables(const double *probes, size_t R, size_t len, uint8_t *pat, double *sgn)
+{
+    for (size_t c = 0; c < (len + 3) / 4; c++)
+        for (size_t t = 0; t < R; t++) {
+            const double *p = probes + t * len + 4 * c;
+            double s0 = p[0];
+            unsigned bits = 0;
+            for (size_t a = 1; a < 4 && 4 * c + a < len; a++)
+                bits |= (unsigned)(p[a] != s0) << (a - 1);
+            pat[c * R + t] = (uint8_t)bits;
+            sgn[c * R + t] = s0;
+        }
+}
+
+/* Roundings of a low part in panel_fr: its group's sum (3), the tile (FV_FRT / 4 groups),
+ * one per tile total, one spare. */
+static double fv_nround_fr(size_t len)
+{
+    return (double)(3 + FV_FRT / 4 + (len + FV_FRT - 1) / FV_FRT + 1);
 }
 
 static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
@@ -703,11 +760,22 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                     sigma[i] = e > 1023 ? HUGE_VAL : ldexp(1.0, e);
                     elo[i] = e > 1023 ? HUGE_VAL : ldexp(1.0, e - 53);
                 }
-                X->j.ops->panel_x(xs, g, sigma, n, X->pi, X->w, R, R, tmp, tmp + (size_t)FV_G * R,
-                                scr, nx, more ? (int)(nhi - nl) : 0);
+                if (X->fp) {
+                    /* FV_W rows at a time; the next group's rows are prefetched by the first */
+                    for (int r0 = 0; r0 < g; r0 += (int)X->w) {
+                        int gr = g - r0 < (int)X->w ? g - r0 : (int)X->w;
+                        X->j.ops->panel_fr(xs + r0, gr, sigma + r0, n, X->fp, X->fs, R,
+                                           tmp + (size_t)r0 * R, tmp + (size_t)(FV_G + r0) * R,
+                                           scr, nx, more && r0 == 0 ? (int)(nhi - nl) : 0);
+                    }
+                } else {
+                    X->j.ops->panel_x(xs, g, sigma, n, X->pi, X->w, R, R, tmp,
+                                      tmp + (size_t)FV_G * R, scr, nx, more ? (int)(nhi - nl) : 0);
+                }
                 for (int i = 0; i < g; i++) {
+                    double *yi = X->yi + fv_ipos(0, l + (size_t)i, R, X->w);
                     for (size_t t = 0; t < R; t++)
-                        X->Y[t * k + l + (size_t)i] = X->yi[fv_ipos(t, l + (size_t)i, R, X->w)] =
+                        X->Y[t * k + l + (size_t)i] = yi[t * X->w] =
                             tmp[(size_t)i * R + t] + tmp[(size_t)(FV_G + i) * R + t];
                     X->yerr[l + (size_t)i] = X->gB * (double)n * elo[i] + FV_ETA64;
                 }
@@ -730,9 +798,9 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                 X->j.ops->panel_f(xs, g, n, X->pi, X->w, R, R, tmp, NULL, &X->nb[l], NULL, scr);
                 double share = 0.0; /* this group's share of ||B||_F^2 >= of any column norm^2 */
                 for (int i = 0; i < g; i++) {
+                    double *yi = X->yi + fv_ipos(0, l + (size_t)i, R, X->w);
                     for (size_t t = 0; t < R; t++)
-                        X->Y[t * k + l + (size_t)i] = X->yi[fv_ipos(t, l + (size_t)i, R, X->w)] =
-                            tmp[(size_t)i * R + t];
+                        X->Y[t * k + l + (size_t)i] = yi[t * X->w] = tmp[(size_t)i * R + t];
                     /* products with +-1 are exact; sum |b| <= sqrt(n sum b^2) */
                     X->yerr[l + (size_t)i] = X->gB * sqrt((double)n * X->nb[l + (size_t)i]);
                     share += X->nb[l + (size_t)i];
@@ -829,9 +897,17 @@ static double fv_norm_upper(const double *x, size_t count, size_t stride)
     if (mx == 0.0 || !isfinite(mx))
         return mx;
     int e = ilogb(mx) + 1;
-    for (size_t i = 0; i < count; i++) {
-        double v = ldexp(x[i * stride], -e); /* |v| < 1, exact unless it underflows */
-        s2 += v * v;
+    if (e > -1000 && e < 1000) {
+        double scale = ldexp(1.0, -e); /* a normal power of two: the products are ldexp's */
+        for (size_t i = 0; i < count; i++) {
+            double v = x[i * stride] * scale; /* |v| < 1, exact unless it underflows */
+            s2 += v * v;
+        }
+    } else {
+        for (size_t i = 0; i < count; i++) {
+            double v = ldexp(x[i * stride], -e);
+            s2 += v * v;
+        }
     }
     /* each scaled square is off by at most u relative or 2^-1074 absolute; the largest is
      * >= 1/4, so a relative widening of 2^-40 covers every rounding and underflow here */
@@ -915,8 +991,13 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.tmp = w + L.tmp;
     X.out = out;
     fv_interleave(probes, rounds, n, X.w, X.pi);
+    if (fv_use_fr(mode, rounds)) {
+        fv_fr_tables(probes, rounds, n, (uint8_t *)(void *)(w + L.fp), w + L.fs);
+        X.fp = (const uint8_t *)(const void *)(w + L.fp);
+        X.fs = w + L.fs;
+    }
     X.scratch_words = L.scratch_words;
-    X.gB = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
+    X.gB = fv_gamma(X.fp ? fv_nround_fr(n) : fv_nround(n, ops->lanes), FV_U64);
     X.gA = fv_gamma(fv_nround(k, ops->lanes), FV_U64);
     X.gC = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
     {
