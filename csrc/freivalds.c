@@ -653,7 +653,8 @@ typedef struct {
     fv_job j;
     const uint8_t *a, *b, *c;
     const double *pr;
-    double *Y, *nb, *yerr, *mx, *yb, *tmp;
+    double *Y; /* B P^T, the R values of row l at Y + l R */
+    double *nb, *yerr, *mx, *yb, *tmp;
     double *pi, *yi; /* the probes and Y interleaved (fv_interleave) */
     const uint8_t *fp; /* panel_fr's patterns and signs (fv_fr_tables), or NULL */
     const double *fs;
@@ -775,7 +776,7 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                 for (int i = 0; i < g; i++) {
                     double *yi = X->yi + fv_ipos(0, l + (size_t)i, R, X->w);
                     for (size_t t = 0; t < R; t++)
-                        X->Y[t * k + l + (size_t)i] = yi[t * X->w] =
+                        X->Y[(l + (size_t)i) * R + t] = yi[t * X->w] =
                             tmp[(size_t)i * R + t] + tmp[(size_t)(FV_G + i) * R + t];
                     X->yerr[l + (size_t)i] = X->gB * (double)n * elo[i] + FV_ETA64;
                 }
@@ -800,7 +801,7 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                 for (int i = 0; i < g; i++) {
                     double *yi = X->yi + fv_ipos(0, l + (size_t)i, R, X->w);
                     for (size_t t = 0; t < R; t++)
-                        X->Y[t * k + l + (size_t)i] = yi[t * X->w] = tmp[(size_t)i * R + t];
+                        X->Y[(l + (size_t)i) * R + t] = yi[t * X->w] = tmp[(size_t)i * R + t];
                     /* products with +-1 are exact; sum |b| <= sqrt(n sum b^2) */
                     X->yerr[l + (size_t)i] = X->gB * sqrt((double)n * X->nb[l + (size_t)i]);
                     share += X->nb[l + (size_t)i];
@@ -962,9 +963,11 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
         return VF_E_LENGTH;
     if ((uintptr_t)work % 8 || (uintptr_t)probes % 8 || (uintptr_t)out % 8)
         return VF_E_ARG;
+    int bad_probe = 0;
     for (size_t i = 0; i < rn; i++)
-        if (probes[i] != 1.0 && probes[i] != -1.0)
-            return VF_E_ARG;
+        bad_probe |= fabs(probes[i]) != 1.0; /* NaN too */
+    if (bad_probe)
+        return VF_E_ARG;
     size_t slots = fv_slots(nthreads);
     fv_layout L;
     if (!fv_layout_for(mode, k, n, rounds, slots, &L))
@@ -1026,7 +1029,7 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.ey = fv_norm_upper(X.yerr, k, 1) + sqrt((double)k) * FV_ETA64;
     finite &= isfinite(cmax) && isfinite(X.ey);
     for (size_t t = 0; t < rounds; t++) {
-        X.yb[t] = (1.0 + 3.0 * FV_U64) * fv_norm_upper(X.Y + t * k, k, 1) +
+        X.yb[t] = (1.0 + 3.0 * FV_U64) * fv_norm_upper(X.Y + t, k, rounds) +
                   2.0 * (1.0 + FV_U64) * cmax + 3.0 * X.ey;
         finite &= isfinite(X.yb[t]) != 0;
     }
