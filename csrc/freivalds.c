@@ -37,8 +37,9 @@
 #define FV_SB 64    /* rounds whose tile totals are kept at once */
 #define FV_GSMAX 128 /* rows that share one pass over each probe tile (a super-group) */
 #define FV_G 8      /* rows whose tiles sit in L1 at once (8 streams + probes fit 12-way sets) */
-#define FV_FRT 64    /* columns per tile of the Four-Russians products (panel_fr) */
-#define FV_FR_MIN 8  /* rounds from which B P^T (float64) goes through panel_fr */
+#define FV_FRT 64    /* columns per tile of the Four-Russians products (panel_fr, panel_frs) */
+#define FV_FRF 32    /* tiles whose totals are summed before they go into the running total */
+#define FV_FR_MIN 8  /* rounds from which B P^T and C P^T go through panel_fr / panel_frs */
 #define FV_RCJ 256  /* columns per unit of the exact recomputation */
 #define FV_RC_OUT VF_FV_RECHECK_OUT
 #define FV_SLOTS 64 /* at most this many threads */
@@ -159,6 +160,10 @@ typedef struct {
     void (*panel_fr)(const double *const *, int, const double *, size_t, const uint8_t *,
                      const double *, size_t, double *, double *, double *, const double *const *,
                      int);
+    void (*panel_frs_d)(const double *const *, int, size_t, const uint8_t *, const double *,
+                        size_t, double *, double *, double *);
+    void (*panel_frs_f)(const float *const *, int, size_t, const uint8_t *, const double *,
+                        size_t, double *, double *, double *);
     void (*panel_u)(const uint64_t *const *, int, size_t, const uint64_t *, size_t, size_t,
                     uint64_t *);
     void (*brow_d)(const double *const *, int, size_t, double *, double *);
@@ -171,8 +176,8 @@ typedef struct {
 
 #define FV_OPS(S, W)                                                                             \
     {                                                                                            \
-        panel_d_##S, panel_f_##S, panel_x_##S, panel_fr_##S, panel_u_##S, brow_d_##S,            \
-            recheck_f32_##S, recheck_f64_##S, W                                                  \
+        panel_d_##S, panel_f_##S, panel_x_##S, panel_fr_##S, panel_frs_d_##S, panel_frs_f_##S,   \
+            panel_u_##S, brow_d_##S, recheck_f32_##S, recheck_f64_##S, W                         \
     }
 
 static const fv_ops fv_ops_portable = FV_OPS(portable, 2);
@@ -260,10 +265,10 @@ static size_t fv_super_rows(size_t rounds)
     return g < FV_G ? FV_G : g > FV_GSMAX ? FV_GSMAX : g;
 }
 
-/* B P^T (float64) through the Four-Russians sums of panel_fr: for many rounds */
+/* For many rounds, B P^T and C P^T go through the Four-Russians sums (panel_fr, panel_frs) */
 static int fv_use_fr(int mode, size_t rounds)
 {
-    return mode == VF_FV_FLOAT64 && rounds >= FV_FR_MIN;
+    return (mode == VF_FV_FLOAT64 || mode == VF_FV_FLOAT32) && rounds >= FV_FR_MIN;
 }
 
 /* Workspace layout, in 8-byte words. */
@@ -319,8 +324,8 @@ static int fv_layout_for(int mode, size_t k, size_t n, size_t rounds, size_t slo
         size_t gs = is_float ? fv_super_rows(rounds) : 0;
         size_t sb = rounds < FV_SB ? rounds : FV_SB;
         L->scratch_words = (2 * gs * sb + 2 * gs) * 8; /* vectors of up to 8 lanes */
-        if (fv_use_fr(mode, rounds) && L->scratch_words < (4 * FV_FRT + 2 * rounds) * 8)
-            L->scratch_words = (4 * FV_FRT + 2 * rounds) * 8;
+        if (fv_use_fr(mode, rounds) && L->scratch_words < (4 * FV_FRT + 4 * rounds) * 8)
+            L->scratch_words = (4 * FV_FRT + 4 * rounds) * 8;
     }
     if (!vf__mul_ok(rounds, 2 * fv_super_rows(rounds), &tmp) ||
         !fv_add_ok(tmp, L->scratch_words + 7, &tmp))
@@ -721,11 +726,14 @@ static void fv_fr_tables(const double *probes, size_t R, size_t len, uint8_t *pa
         }
 }
 
-/* Roundings of a low part in panel_fr: its group's sum (3), the tile (FV_FRT / 4 groups),
- * one per tile total, one spare. */
+/* Roundings of a term in panel_fr (a low part) and panel_frs: its group's sum (3), the
+ * tile (FV_FRT / 4 groups), the tile totals (up to FV_FRF), their sums (one per FV_FRF
+ * tiles), one spare. */
 static double fv_nround_fr(size_t len)
 {
-    return (double)(3 + FV_FRT / 4 + (len + FV_FRT - 1) / FV_FRT + 1);
+    size_t tiles = (len + FV_FRT - 1) / FV_FRT;
+    return (double)(3 + FV_FRT / 4 + (tiles < FV_FRF ? tiles : FV_FRF) +
+                    (tiles + FV_FRF - 1) / FV_FRF + 1);
 }
 
 static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
@@ -796,7 +804,14 @@ static void fvf_phase_b(void *vctx, size_t s_lo, size_t s_hi)
                 const float *xs[FV_G];
                 for (int i = 0; i < g; i++)
                     xs[i] = B + (l + (size_t)i) * n;
-                X->j.ops->panel_f(xs, g, n, X->pi, X->w, R, R, tmp, NULL, &X->nb[l], NULL, scr);
+                if (X->fp)
+                    for (int r0 = 0; r0 < g; r0 += (int)X->w)
+                        X->j.ops->panel_frs_f(xs + r0, g - r0 < (int)X->w ? g - r0 : (int)X->w, n,
+                                              X->fp, X->fs, R, tmp + (size_t)r0 * R,
+                                              &X->nb[l + (size_t)r0], scr);
+                else
+                    X->j.ops->panel_f(xs, g, n, X->pi, X->w, R, R, tmp, NULL, &X->nb[l], NULL,
+                                      scr);
                 double share = 0.0; /* this group's share of ||B||_F^2 >= of any column norm^2 */
                 for (int i = 0; i < g; i++) {
                     double *yi = X->yi + fv_ipos(0, l + (size_t)i, R, X->w);
@@ -836,7 +851,12 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
                     cs[i] = C + (i0 + (size_t)i) * n;
                 }
                 X->j.ops->panel_d(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
-                X->j.ops->panel_d(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
+                if (X->fp)
+                    for (int r0 = 0; r0 < g; r0 += (int)X->w)
+                        X->j.ops->panel_frs_d(cs + r0, g - r0 < (int)X->w ? g - r0 : (int)X->w, n,
+                                              X->fp, X->fs, R, tc + (size_t)r0 * R, sc2 + r0, scr);
+                else
+                    X->j.ops->panel_d(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
             } else {
                 const float *A = (const float *)(const void *)X->a;
                 const float *C = (const float *)(const void *)X->c;
@@ -846,7 +866,12 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
                     cs[i] = C + (i0 + (size_t)i) * n;
                 }
                 X->j.ops->panel_f(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
-                X->j.ops->panel_f(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
+                if (X->fp)
+                    for (int r0 = 0; r0 < g; r0 += (int)X->w)
+                        X->j.ops->panel_frs_f(cs + r0, g - r0 < (int)X->w ? g - r0 : (int)X->w, n,
+                                              X->fp, X->fs, R, tc + (size_t)r0 * R, sc2 + r0, scr);
+                else
+                    X->j.ops->panel_f(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
             }
             if (k == 0)
                 for (int i = 0; i < g; i++)
@@ -1002,11 +1027,12 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.scratch_words = L.scratch_words;
     X.gB = fv_gamma(X.fp ? fv_nround_fr(n) : fv_nround(n, ops->lanes), FV_U64);
     X.gA = fv_gamma(fv_nround(k, ops->lanes), FV_U64);
-    X.gC = fv_gamma(fv_nround(n, ops->lanes), FV_U64);
+    X.gC = fv_gamma(X.fp ? fv_nround_fr(n) : fv_nround(n, ops->lanes), FV_U64);
     {
         /* the tight threshold: honest rounding u_in sqrt(k), and the check's own (double)
          * rounding u sqrt(n_r) for the longest chain it runs (docs/FREIVALDS.md) */
-        double nr = fv_nround(k, ops->lanes), nrc = fv_nround(n, ops->lanes);
+        double nr = fv_nround(k, ops->lanes);
+        double nrc = X.fp ? fv_nround_fr(n) : fv_nround(n, ops->lanes);
         double u_in = mode == VF_FV_FLOAT64 ? FV_U64 : FV_U32;
         X.tscale = FV_TAU * (u_in * sqrt((double)k) + FV_U64 * sqrt(nr > nrc ? nr : nrc));
     }
