@@ -39,7 +39,7 @@
 #define FV_G 8      /* rows whose tiles sit in L1 at once (8 streams + probes fit 12-way sets) */
 #define FV_FRT 64    /* columns per tile of the Four-Russians products (panel_fr, panel_frs) */
 #define FV_FRF 32    /* tiles whose totals are summed before they go into the running total */
-#define FV_FR_MIN 8  /* rounds from which B P^T and C P^T go through panel_fr / panel_frs */
+#define FV_FR_MIN 6  /* rounds from which B P^T and C P^T go through panel_fr / panel_frs */
 #define FV_RCJ 256  /* columns per unit of the exact recomputation */
 #define FV_RC_OUT VF_FV_RECHECK_OUT
 #define FV_SLOTS 64 /* at most this many threads */

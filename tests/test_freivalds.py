@@ -458,7 +458,7 @@ float_values = {
 def float_problem(draw: st.DrawFn) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     mode = draw(st.sampled_from(FLOAT_MODES))
     m, k, n = (draw(st.integers(1, 5)) for _ in range(3))
-    # from 8 rounds on, B P^T for float64 goes through panel_fr (Four-Russians sums)
+    # from 6 rounds on, B P^T and C P^T go through the Four-Russians sums (panel_fr, panel_frs)
     rounds = draw(st.integers(1, 14))
     dtype = np.dtype(mode)
     values = float_values[mode]
@@ -498,7 +498,7 @@ def test_float_residuals_are_within_the_rigorous_check_error(problem, kern: str)
 @pytest.mark.parametrize("rounds, n", [(2, 200), (13, 203)])
 def test_float_residual_bound_over_many_tiles(kernel: str, mode: str, rounds: int, n: int) -> None:
     """Rows long enough for several tiles and lane sums, with heavy cancellation: exact check of K.
-    13 rounds: float64 B P^T through the Four-Russians sums, a part-filled last group of columns
+    13 rounds: B P^T and C P^T through the Four-Russians sums, a part-filled last group of columns
     and a short last block of rounds."""
     rng = np.random.default_rng(17)
     m, k = 2, 270
