@@ -842,37 +842,29 @@ static void fvf_phase_ac(void *vctx, size_t s_lo, size_t s_hi)
         while (fv_next_group(&X->j.next, m, X->j.gs, &i0, &hi)) {
             int g = (int)(hi - i0);
             double sa2[FV_GSMAX], sa2w[FV_GSMAX], sc2[FV_GSMAX];
-            if (f64) {
-                const double *A = (const double *)(const void *)X->a;
-                const double *C = (const double *)(const void *)X->c;
-                const double *as[FV_GSMAX], *cs[FV_GSMAX];
-                for (int i = 0; i < g; i++) {
-                    as[i] = A + (i0 + (size_t)i) * k;
-                    cs[i] = C + (i0 + (size_t)i) * n;
-                }
-                X->j.ops->panel_d(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
-                if (X->fp)
-                    for (int r0 = 0; r0 < g; r0 += (int)X->w)
-                        X->j.ops->panel_frs_d(cs + r0, g - r0 < (int)X->w ? g - r0 : (int)X->w, n,
-                                              X->fp, X->fs, R, tc + (size_t)r0 * R, sc2 + r0, scr);
-                else
-                    X->j.ops->panel_d(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
-            } else {
-                const float *A = (const float *)(const void *)X->a;
-                const float *C = (const float *)(const void *)X->c;
-                const float *as[FV_GSMAX], *cs[FV_GSMAX];
-                for (int i = 0; i < g; i++) {
-                    as[i] = A + (i0 + (size_t)i) * k;
-                    cs[i] = C + (i0 + (size_t)i) * n;
-                }
-                X->j.ops->panel_f(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);
-                if (X->fp)
-                    for (int r0 = 0; r0 < g; r0 += (int)X->w)
-                        X->j.ops->panel_frs_f(cs + r0, g - r0 < (int)X->w ? g - r0 : (int)X->w, n,
-                                              X->fp, X->fs, R, tc + (size_t)r0 * R, sc2 + r0, scr);
-                else
-                    X->j.ops->panel_f(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);
-            }
+            /* A (B P^T) with the statistics of A, then C P^T (Four-Russians sums for many
+             * rounds, W rows at a time), for float64 or float32 rows */
+#define FV_AC_PASS(XT, PANEL, FRS)                                                               \
+    do {                                                                                         \
+        const XT *A = (const XT *)(const void *)X->a, *C = (const XT *)(const void *)X->c;       \
+        const XT *as[FV_GSMAX], *cs[FV_GSMAX];                                                   \
+        for (int i = 0; i < g; i++) {                                                            \
+            as[i] = A + (i0 + (size_t)i) * k;                                                    \
+            cs[i] = C + (i0 + (size_t)i) * n;                                                    \
+        }                                                                                        \
+        X->j.ops->PANEL(as, g, k, X->yi, X->w, R, R, ta, X->nb, sa2, sa2w, scr);                 \
+        if (X->fp)                                                                               \
+            for (int r0 = 0; r0 < g; r0 += (int)X->w)                                            \
+                X->j.ops->FRS(cs + r0, g - r0 < (int)X->w ? g - r0 : (int)X->w, n, X->fp, X->fs, \
+                              R, tc + (size_t)r0 * R, sc2 + r0, scr);                            \
+        else                                                                                     \
+            X->j.ops->PANEL(cs, g, n, X->pi, X->w, R, R, tc, NULL, sc2, NULL, scr);              \
+    } while (0)
+            if (f64)
+                FV_AC_PASS(double, panel_d, panel_frs_d);
+            else
+                FV_AC_PASS(float, panel_f, panel_frs_f);
+#undef FV_AC_PASS
             if (k == 0)
                 for (int i = 0; i < g; i++)
                     sa2[i] = sa2w[i] = 0.0;
