@@ -298,9 +298,9 @@ static int fv_layout_for(int mode, size_t k, size_t n, size_t rounds, size_t slo
     if (is_float && !fv_seg(&L->total, rounds))
         return 0;
     /* the float probes and B P^T again, interleaved (fv_interleave): rows padded to 8 */
-    L->pi = L->total;
-    if (is_float && (!fv_add_ok(n, 7, &tmp) || !vf__mul_ok(rounds, tmp, &tmp) ||
-                     !fv_seg(&L->total, tmp)))
+    L->pi = L->total; /* (not with the Four-Russians tables, which replace it) */
+    if (is_float && !fv_use_fr(mode, rounds) &&
+        (!fv_add_ok(n, 7, &tmp) || !vf__mul_ok(rounds, tmp, &tmp) || !fv_seg(&L->total, tmp)))
         return 0;
     L->yi = L->total;
     if (is_float && (!fv_add_ok(k, 7, &tmp) || !vf__mul_ok(rounds, tmp, &tmp) ||
@@ -1010,21 +1010,26 @@ int vf_freivalds_float(int mode, int kernel, const void *a, size_t a_bytes, cons
     X.yb = w + L.yb;
     X.tmp = w + L.tmp;
     X.out = out;
-    fv_interleave(probes, rounds, n, X.w, X.pi);
     if (fv_use_fr(mode, rounds)) {
-        fv_fr_tables(probes, rounds, n, (uint8_t *)(void *)(w + L.fp), w + L.fs);
-        X.fp = (const uint8_t *)(const void *)(w + L.fp);
+        /* B P^T and C P^T through the sums of panel_fr / panel_frs: the tables replace
+         * the interleaved probes, which nothing reads then */
+        uint8_t *pat = (uint8_t *)(void *)(w + L.fp);
+        fv_fr_tables(probes, rounds, n, pat, w + L.fs);
+        X.fp = pat;
         X.fs = w + L.fs;
+    } else {
+        fv_interleave(probes, rounds, n, X.w, X.pi);
     }
     X.scratch_words = L.scratch_words;
-    X.gB = fv_gamma(X.fp ? fv_nround_fr(n) : fv_nround(n, ops->lanes), FV_U64);
+    /* roundings of a term in the products of length n (B P^T and C P^T) and k (A Y) */
+    double nrc = X.fp ? fv_nround_fr(n) : fv_nround(n, ops->lanes);
+    X.gB = fv_gamma(nrc, FV_U64);
     X.gA = fv_gamma(fv_nround(k, ops->lanes), FV_U64);
-    X.gC = fv_gamma(X.fp ? fv_nround_fr(n) : fv_nround(n, ops->lanes), FV_U64);
+    X.gC = fv_gamma(nrc, FV_U64);
     {
         /* the tight threshold: honest rounding u_in sqrt(k), and the check's own (double)
          * rounding u sqrt(n_r) for the longest chain it runs (docs/FREIVALDS.md) */
         double nr = fv_nround(k, ops->lanes);
-        double nrc = X.fp ? fv_nround_fr(n) : fv_nround(n, ops->lanes);
         double u_in = mode == VF_FV_FLOAT64 ? FV_U64 : FV_U32;
         X.tscale = FV_TAU * (u_in * sqrt((double)k) + FV_U64 * sqrt(nr > nrc ? nr : nrc));
     }
